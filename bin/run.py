@@ -1,0 +1,117 @@
+"""`make run`: the whole product with the demo agency, until Ctrl-C.
+
+1. PostgreSQL and Redis: reused on 127.0.0.1 or embedded (bin/services.py).
+2. migrate_schemas, collectstatic, seed the demo agency once.
+3. Start gunicorn (pages and API: sync workers, measured fastest here, see DESIGN.md), a Celery
+   worker, Celery beat and the platform simulator.
+4. The first time only, post a few signed demo comments through the simulator's generator.
+5. Print the URL and the logins; Ctrl-C stops everything started here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from services import DATA, ROOT, services  # noqa: E402
+
+PYTHON = sys.executable
+HOST = os.environ.get("PARLEY_HOST", "127.0.0.1")
+PORT = int(os.environ.get("PARLEY_PORT", "8000"))
+SIMULATOR_PORT = int(os.environ.get("PARLEY_SIMULATOR_PORT", "8100"))
+SEEDED_MARKER = DATA / "demo-comments-posted"
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def main() -> int:
+    DATA.mkdir(exist_ok=True)
+    (DATA / "logs").mkdir(exist_ok=True)
+    with services("run") as found:
+        env = {
+            **os.environ,
+            **found.env,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "PARLEY_META_GRAPH_BASE_URL": f"http://127.0.0.1:{SIMULATOR_PORT}/v21.0",
+        }
+        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        manage(env, "seed_demo")
+        bin_dir = Path(PYTHON).parent
+        commands = {
+            "web": [
+                str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{PORT}",
+                "--workers", "3", "--access-logfile", "-", "--graceful-timeout", "5",
+            ],
+            "worker": [
+                str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+                "-Q", "ingest,outbound,scheduled,reports,default", "--concurrency", "2",
+            ],
+            "beat": [
+                str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+                "--schedule", str(DATA / "celerybeat-schedule"),
+            ],
+            "simulator": [PYTHON, "manage.py", "run_simulator", "--port", str(SIMULATOR_PORT)],
+        }
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        try:
+            for name, command in commands.items():
+                log_file = (DATA / "logs" / f"{name}.log").open("ab")
+                processes[name] = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            wait_for(f"http://{HOST}:{PORT}/accounts/login/")
+            wait_for(f"http://127.0.0.1:{SIMULATOR_PORT}/_simulator/health")
+            if not SEEDED_MARKER.exists():
+                manage(env, "simulate_comments", "--url", f"http://{HOST}:{PORT}/webhooks/meta/")
+                SEEDED_MARKER.touch()
+            print_welcome(env)
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(1)
+            stopped = [name for name, process in processes.items() if process.poll() is not None]
+            print(f"Stopped unexpectedly: {', '.join(stopped)} (see .data/logs/).", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nStopping…")
+            return 0
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGTERM)
+            for process in processes.values():
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+def print_welcome(env: dict[str, str]) -> None:
+    print(f"\nParley is running: http://{HOST}:{PORT}/")
+    print(f"Platform simulator: http://127.0.0.1:{SIMULATOR_PORT}/_simulator/requests")
+    manage(env, "seed_demo", "--logins-only")
+    print("Logs: .data/logs/. Ctrl-C stops everything.\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

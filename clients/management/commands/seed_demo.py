@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Agency, AgencyMembership, Membership, User
+from accounts.roles import AgencyRole, ClientRole
+from clients.models import Platform
+from clients.services import connect_account, create_client
+
+DEMO_PASSWORD = "parley-demo"
+DEMO_AGENCY_SLUG = "demo-agency"
+DEMO_CLIENTS = [
+    # slug, name, language, time zone, Facebook page id
+    ("northwind-coffee", "Northwind Coffee", "en", "Europe/London", "105000000000001"),
+    ("bergblick-outdoor", "Bergblick Outdoor", "de", "Europe/Berlin", "105000000000002"),
+    ("zielony-rower", "Zielony Rower", "pl", "Europe/Warsaw", "105000000000003"),
+]
+# e-mail, full name, agency role, role on every demo client (None: by agency role only)
+DEMO_USERS = [
+    ("owner@demo.parley.test", "Olivia Owner", AgencyRole.OWNER, None),
+    ("admin@demo.parley.test", "Adam Admin", AgencyRole.ADMIN, None),
+    ("manager@demo.parley.test", "Maja Manager", AgencyRole.MEMBER, ClientRole.MANAGER),
+    ("agent@demo.parley.test", "Ada Agent", AgencyRole.MEMBER, ClientRole.AGENT),
+    ("approver@demo.parley.test", "Artur Approver", AgencyRole.MEMBER, ClientRole.APPROVER),
+    ("viewer@demo.parley.test", "Vera Viewer", AgencyRole.MEMBER, ClientRole.VIEWER),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed the demo agency once: 3 clients, a user per role, a Facebook page per client."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--logins-only", action="store_true", help="only print the logins")
+
+    def handle(self, *args: Any, logins_only: bool = False, **options: Any) -> None:
+        if logins_only:
+            self.print_logins()
+            return
+        if Agency.objects.filter(slug=DEMO_AGENCY_SLUG).exists():
+            self.stdout.write("Demo data already present; keeping it.")
+            return
+        agency = Agency.objects.create(name="Demo Agency", slug=DEMO_AGENCY_SLUG)
+        clients = [
+            create_client(
+                agency=agency, name=name, slug=slug, default_language=language, time_zone=tz
+            )
+            for slug, name, language, tz, _page in DEMO_CLIENTS
+        ]
+        with transaction.atomic():
+            for client, (_slug, name, _lang, _tz, page_id) in zip(clients, DEMO_CLIENTS, strict=True):
+                connect_account(
+                    client=client,
+                    platform=Platform.FACEBOOK,
+                    external_account_id=page_id,
+                    name=f"{name} (Facebook)",
+                    access_token=f"demo-page-token-{page_id}",
+                )
+            for email, full_name, agency_role, client_role in DEMO_USERS:
+                user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+                AgencyMembership.objects.create(user=user, agency=agency, role=agency_role)
+                if client_role is not None:
+                    for client in clients:
+                        Membership.objects.create(user=user, client=client, role=client_role)
+            operator = User.objects.get(email="owner@demo.parley.test")
+            operator.is_staff = True
+            operator.save(update_fields=["is_staff"])
+        self.stdout.write(self.style.SUCCESS("Seeded the demo agency."))
+
+    def print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, full_name, agency_role, client_role in DEMO_USERS:
+            role = f"{client_role} of every demo client" if client_role else f"agency {agency_role}"
+            self.stdout.write(f"  {email:<28} {full_name:<16} {role}")

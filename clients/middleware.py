@@ -1,0 +1,57 @@
+"""Tenant routing and the one membership check per request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
+from django_tenants.utils import get_public_schema_name, get_subfolder_prefix
+
+from accounts.selectors import get_client_role
+from clients.models import Client
+from config.views import page_not_found
+
+
+def is_client_path(path: str) -> bool:
+    return path.startswith(f"/{get_subfolder_prefix()}/")
+
+
+class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
+    """django-tenants' subfolder routing, except that an unknown slug is not answered here.
+
+    The stock middleware raises 404 at once, before we know who is asking; an anonymous visitor
+    could then tell existing clients (login redirect) from missing ones (404). We mark the request
+    and let ClientAccessMiddleware give every unknown slug the answer a non-member gets."""
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
+        request.tenant = Client.objects.get(schema_name=get_public_schema_name())  # type: ignore[attr-defined]
+        request.unknown_client = True  # type: ignore[attr-defined]
+        self.setup_url_routing(request, force_public=True)
+
+
+class ClientAccessMiddleware:
+    """Resolves the user's role on the client of a /clients/<slug>/ request, once.
+
+    Anonymous: sent to the login page (for existing and missing clients alike). Signed in
+    without a role, or an inactive/unknown client: the site's 404, identical to a missing page.
+    Otherwise `request.client` and `request.client_role` are set for views."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_client_path(request.path):
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        client = getattr(request, "tenant", None)
+        if getattr(request, "unknown_client", False) or not isinstance(client, Client):
+            return page_not_found(request)
+        role = get_client_role(user=request.user, client=client) if client.is_active else None
+        if role is None:
+            return page_not_found(request)
+        request.client = client  # type: ignore[attr-defined]
+        request.client_role = role  # type: ignore[attr-defined]
+        return self.get_response(request)

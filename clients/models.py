@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    MESSENGER = "messenger", "Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    X = "x", "X"
+    GOOGLE_BUSINESS = "google_business", "Google Business Profile"
+    YOUTUBE = "youtube", "YouTube"
+    LINKEDIN = "linkedin", "LinkedIn"
+    TIKTOK = "tiktok", "TikTok"
+
+
+class Client(TenantMixin):
+    """An agency's client (a brand): one PostgreSQL schema holds its inbox and its work."""
+
+    slug = models.SlugField(unique=True, help_text=_("Appears in URLs: /clients/<slug>/"))
+    name = models.CharField(_("name"), max_length=200)
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="clients", null=True
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    """With subfolder routing, `domain` holds the client's slug (the path segment)."""
+
+
+class ConnectedAccount(models.Model):
+    """One platform account (a Facebook Page, an Instagram account...) connected to a client."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        CLOSED = "closed", _("Closed")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="connected_accounts")
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    external_account_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    access_token_encrypted = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A platform account belongs to exactly one client: routing depends on it.
+            models.UniqueConstraint(
+                fields=["platform", "external_account_id"],
+                name="connected_account_unique_platform_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.name}"
+
+
+class InboundEvent(models.Model):
+    """One event of a platform delivery (webhook or poll), stored before anything else happens.
+
+    Acknowledged means stored: the webhook answers 200 only after this row is committed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        SKIPPED = "skipped", _("Skipped")
+        UNROUTABLE = "unroutable", _("Unroutable")
+        FAILED = "failed", _("Failed")
+
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    account_external_id = models.CharField(max_length=255)
+    dedupe_key = models.CharField(max_length=512)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "account_external_id", "dedupe_key"],
+                name="inbound_event_unique_delivery",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="pending"),
+                name="inbound_event_pending_idx",
+            )
+        ]

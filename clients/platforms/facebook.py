@@ -1,0 +1,120 @@
+"""Facebook Pages connector (platforms.md §1.4 to §1.5, §1.11).
+
+Verification and splitting are Meta-wide (clients.platforms.meta); this module turns a Page
+`feed` event into the common model and makes the Page's outbound calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from clients.crypto import decrypt_token
+from clients.platforms import meta
+from clients.platforms.base import (
+    Direction,
+    InteractionAction,
+    InteractionKind,
+    NormalizedAuthor,
+    NormalizedInteraction,
+    PermanentPlatformError,
+    from_unix_seconds,
+)
+
+if TYPE_CHECKING:
+    from clients.models import ConnectedAccount
+
+PLATFORM = "facebook"
+
+verify_signature = meta.verify_signature
+split_delivery = meta.split_delivery
+
+_COMMENT_ACTIONS = {
+    "add": InteractionAction.CREATED,
+    "edited": InteractionAction.EDITED,
+    "remove": InteractionAction.DELETED,
+    "hide": InteractionAction.HIDDEN,
+    "unhide": InteractionAction.UNHIDDEN,
+}
+
+
+# --- Normalize ---------------------------------------------------------------------------
+
+
+def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
+    """The common model of one stored feed event, or None for events we do not handle yet
+    (the caller records them as skipped)."""
+    change = payload.get("change")
+    if not isinstance(change, dict) or change.get("field") != "feed":
+        return None
+    value = change.get("value")
+    if not isinstance(value, dict) or value.get("item") != "comment":
+        return None
+    return _normalize_comment(value, page_id=str(payload.get("entry_id", "")))
+
+
+def _normalize_comment(value: dict[str, Any], *, page_id: str) -> NormalizedInteraction | None:
+    action = _COMMENT_ACTIONS.get(meta.canonical_verb(str(value.get("verb", ""))))
+    comment_id = value.get("comment_id")
+    post_id = value.get("post_id")
+    if action is None or not comment_id or not post_id:
+        return None
+    author = _author(value)
+    parent_id = str(value.get("parent_id") or post_id)
+    received = timezone.now()
+    occurred_at: dt.datetime = from_unix_seconds(
+        value.get("edited_time") or value.get("created_time"), received
+    )
+    post = value.get("post") if isinstance(value.get("post"), dict) else {}
+    post_permalink = str(post.get("permalink_url") or "")
+    return NormalizedInteraction(
+        platform=PLATFORM,
+        kind=InteractionKind.COMMENT,
+        action=action,
+        direction=Direction.OUTBOUND
+        if author and author.external_id == page_id
+        else Direction.INBOUND,
+        external_id=str(comment_id),
+        thread_key=str(post_id),
+        parent_external_id=parent_id,
+        author=author,
+        text=str(value.get("message") or ""),
+        occurred_at=occurred_at,
+        permalink=_comment_permalink(post_permalink, str(comment_id)),
+        thread_permalink=post_permalink,
+    )
+
+
+def _author(value: dict[str, Any]) -> NormalizedAuthor | None:
+    sender = value.get("from") if isinstance(value.get("from"), dict) else {}
+    author_id = sender.get("id") or value.get("sender_id")
+    if not author_id:
+        return None
+    return NormalizedAuthor(
+        external_id=str(author_id), name=str(sender.get("name") or value.get("sender_name") or "")
+    )
+
+
+def _comment_permalink(post_permalink: str, comment_id: str) -> str:
+    if not post_permalink.startswith("https://"):
+        return ""
+    separator = "&" if "?" in post_permalink else "?"
+    return f"{post_permalink}{separator}comment_id={comment_id.rsplit('_', 1)[-1]}"
+
+
+# --- Outbound ----------------------------------------------------------------------------
+
+
+def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
+    """Post `text` as the Page under a comment; returns the new comment's id."""
+    body = meta.graph_post(
+        f"{comment_id}/comments",
+        access_token=decrypt_token(account.access_token_encrypted),
+        data={"message": text},
+    )
+    new_id = body.get("id")
+    if not new_id:
+        raise PermanentPlatformError("Facebook accepted the reply but returned no id.")
+    return str(new_id)

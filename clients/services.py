@@ -1,0 +1,167 @@
+"""Writes on shared data: clients and their schemas, connected accounts, inbound events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
+
+from accounts.models import Agency
+from clients.crypto import encrypt_token
+from clients.models import Client, ConnectedAccount, Domain, InboundEvent
+from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector
+from clients.platforms.base import SplitEvent
+
+logger = logging.getLogger(__name__)
+
+# After this many failed attempts an event is parked as failed for an operator to look at.
+MAX_PROCESSING_ATTEMPTS = 5
+_INSERT_CHUNK = 1000
+
+
+class ClientSlugTaken(ValueError):
+    pass
+
+
+def create_client(
+    *, agency: Agency, name: str, slug: str, default_language: str = "en", time_zone: str = "UTC"
+) -> Client:
+    """Create a client and provision its schema (runs the tenant migrations).
+
+    Raises ClientSlugTaken when the slug (which is also the schema name) is in use."""
+    schema_name = "client_" + slug.replace("-", "_")
+    with schema_context("public"):  # a tenant must be saved while on public
+        if Client.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=slug).exists():
+            raise ClientSlugTaken(slug)
+        client = Client(
+            schema_name=schema_name,
+            slug=slug,
+            name=name,
+            agency=agency,
+            default_language=default_language,
+            time_zone=time_zone,
+        )
+        client.save()
+        Domain.objects.create(domain=slug, tenant=client, is_primary=True)
+    return client
+
+
+def connect_account(
+    *,
+    client: Client,
+    platform: str,
+    external_account_id: str,
+    name: str,
+    access_token: str,
+) -> ConnectedAccount:
+    """Connect (or reconnect) a platform account to a client, storing its token encrypted."""
+    account, _ = ConnectedAccount.objects.update_or_create(
+        platform=platform,
+        external_account_id=external_account_id,
+        defaults={
+            "client": client,
+            "name": name,
+            "access_token_encrypted": encrypt_token(access_token),
+            "status": ConnectedAccount.Status.ACTIVE,
+            "last_error": "",
+        },
+    )
+    return account
+
+
+@transaction.atomic
+def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
+    """Store a delivery's events, skipping any already stored; return the ids of new rows.
+
+    One `INSERT ... ON CONFLICT DO NOTHING` per thousand events, so a retried delivery (Meta
+    retries for 36 hours) creates nothing twice. Processing is scheduled after the commit."""
+    new_ids: list[int] = []
+    table = connection.ops.quote_name(InboundEvent._meta.db_table)
+    for start in range(0, len(events), _INSERT_CHUNK):
+        chunk = events[start : start + _INSERT_CHUNK]
+        values = ", ".join(["(%s, %s, %s, %s::jsonb, 'pending', 0, '', now())"] * len(chunk))
+        params: list[object] = []
+        for event in chunk:
+            params += [
+                event.platform,
+                event.account_external_id,
+                event.dedupe_key,
+                json.dumps(event.payload),
+            ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO public.{table} (platform, account_external_id, dedupe_key, payload,"
+                f" status, attempts, last_error, received_at) VALUES {values}"
+                " ON CONFLICT ON CONSTRAINT inbound_event_unique_delivery DO NOTHING"
+                " RETURNING id",
+                params,
+            )
+            new_ids += [row[0] for row in cursor.fetchall()]
+    if new_ids:
+        from clients.tasks import process_inbound_events_task
+
+        process_inbound_events_task.delay_on_commit(new_ids)
+    return new_ids
+
+
+def process_inbound_event(*, event_id: int) -> InboundEvent.Status | None:
+    """Route one stored event to its client and run the ingestion pipeline there.
+
+    1. Lock the event if it is still pending (a concurrent or repeated run skips it).
+    2. Find the connected account; none means unroutable, a closed one means skipped.
+    3. Normalize with the platform's connector; an event type we do not handle is skipped.
+    4. Inside the client's schema, ingest it; the event is marked processed in the same
+       transaction, so a crash anywhere leaves it pending and it is processed again later.
+    Processing errors are recorded on the event (see `record_processing_failure`) and re-raised.
+    Returns the new status, or None when there was nothing to do."""
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, status=InboundEvent.Status.PENDING)
+            .first()
+        )
+        if event is None:
+            return None
+        account_platform = ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
+        account = (
+            ConnectedAccount.objects.select_related("client")
+            .filter(platform=account_platform, external_account_id=event.account_external_id)
+            .first()
+        )
+        connector = get_connector(event.platform)
+        normalized = connector.normalize_event(event.payload) if connector else None
+        if account is None:
+            status = InboundEvent.Status.UNROUTABLE
+        elif account.status == ConnectedAccount.Status.CLOSED or normalized is None:
+            status = InboundEvent.Status.SKIPPED
+        else:
+            from inbox.services import ingest_interaction
+
+            with tenant_context(account.client):
+                ingest_interaction(normalized=normalized, connected_account=account)
+            status = InboundEvent.Status.PROCESSED
+        if normalized is None and account is not None:
+            logger.info("Skipped %s event %s: not a type Parley handles", event.platform, event.pk)
+        event.status = status
+        event.client = account.client if account else None
+        event.attempts += 1
+        event.processed_at = timezone.now()
+        event.save(update_fields=["status", "client", "attempts", "processed_at"])
+        return status
+
+
+def record_processing_failure(*, event_id: int, error: Exception) -> None:
+    """Count a failed attempt; past MAX_PROCESSING_ATTEMPTS the event is parked as failed."""
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.status != InboundEvent.Status.PENDING:
+            return
+        event.attempts += 1
+        event.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if event.attempts >= MAX_PROCESSING_ATTEMPTS:
+            event.status = InboundEvent.Status.FAILED
+        event.save(update_fields=["attempts", "last_error", "status"])

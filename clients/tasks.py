@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from clients import services
+from clients.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+# Pending events older than this were not picked up (broker down, worker killed): re-queue them.
+STALE_AFTER = dt.timedelta(seconds=30)
+REQUEUE_BATCH = 500
+
+
+@shared_task(
+    name="clients.process_inbound_events", queue="ingest", soft_time_limit=120, time_limit=150
+)
+def process_inbound_events_task(event_ids: list[int]) -> None:
+    for event_id in event_ids:
+        try:
+            services.process_inbound_event(event_id=event_id)
+        except Exception as error:  # one bad event must not block the rest of its delivery
+            logger.exception("Processing inbound event %s failed", event_id)
+            services.record_processing_failure(event_id=event_id, error=error)
+
+
+@shared_task(name="clients.requeue_stale_inbound_events", queue="scheduled", time_limit=60)
+def requeue_stale_inbound_events_task() -> int:
+    """The safety net behind "acknowledged means stored": anything still pending is retried."""
+    stale_ids = list(
+        InboundEvent.objects.filter(
+            status=InboundEvent.Status.PENDING, received_at__lt=timezone.now() - STALE_AFTER
+        )
+        .order_by("received_at")
+        .values_list("id", flat=True)[:REQUEUE_BATCH]
+    )
+    if stale_ids:
+        logger.info("Re-queueing %d stale inbound events", len(stale_ids))
+        process_inbound_events_task.delay(stale_ids)
+    return len(stale_ids)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from clients import views
+
+urlpatterns = [
+    path("", views.agency_home, name="agency-home"),
+    path("agency/clients/new/", views.client_create, name="client-create"),
+    path("agency/inbound-events/", views.inbound_event_list, name="inbound-event-list"),
+]

@@ -1,0 +1,63 @@
+"""Agency-level pages (public schema): the home page, creating clients, stuck deliveries."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency
+from accounts.selectors import list_agencies_managed_by, list_clients_for_user
+from clients.forms import ClientForm
+from clients.models import InboundEvent
+from clients.services import ClientSlugTaken, create_client
+from config.views import page_not_found
+
+
+@login_required
+def agency_home(request: HttpRequest) -> HttpResponse:
+    clients = list_clients_for_user(user=request.user)
+    can_create = list_agencies_managed_by(user=request.user).exists()
+    return render(
+        request, "clients/agency_home.html", {"clients": clients, "can_create_client": can_create}
+    )
+
+
+@login_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    agencies = list(
+        Agency.objects.filter(
+            pk__in=list_agencies_managed_by(user=request.user).values("agency_id")
+        ).order_by("name")
+    )
+    if not agencies:
+        return page_not_found(request)
+    form = ClientForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = create_client(
+                agency=form.cleaned_data["agency"],
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+                default_language=form.cleaned_data["default_language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except ClientSlugTaken:
+            form.add_error("slug", _("This short name is already in use."))
+        else:
+            messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
+            return redirect("agency-home")
+    return render(request, "clients/client_form.html", {"form": form})
+
+
+@login_required
+def inbound_event_list(request: HttpRequest) -> HttpResponse:
+    """Deliveries no client could take (unroutable) or that kept failing: for operators."""
+    if not request.user.is_staff:
+        return page_not_found(request)
+    events = InboundEvent.objects.filter(
+        status__in=[InboundEvent.Status.UNROUTABLE, InboundEvent.Status.FAILED]
+    ).order_by("-received_at")[:200]
+    return render(request, "clients/inbound_event_list.html", {"events": events})

@@ -1,0 +1,11 @@
+"""URLs inside a client, served under /clients/<slug>/ by the subfolder middleware."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inbox:list"), name="client-home"),
+    path("inbox/", include("inbox.urls")),
+]
+
+handler404 = "config.views.page_not_found"

@@ -1,0 +1,162 @@
+"""A client's inbox (tenant schema): who wrote, in which thread, what, and what we answered."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Platform
+from clients.platforms.base import Direction, InteractionAction, InteractionKind
+
+
+class Contact(models.Model):
+    """One platform identity that interacted with the client's accounts."""
+
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    handle = models.CharField(max_length=255, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+    follower_count = models.PositiveIntegerField(null=True, blank=True)
+    is_verified = models.BooleanField(default=False)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="contact_unique_platform_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.handle or self.external_id
+
+
+class Conversation(models.Model):
+    """A thread: the comments under one post, one DM conversation, one review."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        RESOLVED = "resolved", _("Resolved")
+        SPAM = "spam", _("Spam")
+
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    connected_account = models.ForeignKey(
+        "clients.ConnectedAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    thread_key = models.CharField(max_length=255)
+    permalink = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    last_activity_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connected_account", "thread_key"], name="conversation_unique_thread"
+            )
+        ]
+
+
+class Interaction(models.Model):
+    """One comment, message, mention, review, share, like or follow (platforms.md §8)."""
+
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    connected_account = models.ForeignKey(
+        "clients.ConnectedAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="interactions"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="interactions"
+    )
+    kind = models.CharField(max_length=16, choices=InteractionKind.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    external_id = models.CharField(max_length=255)
+    parent_external_id = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    occurred_at = models.DateTimeField(help_text=_("When it happened on the platform."))
+    # The platform time of the latest lifecycle event applied: older ones arriving late are ignored.
+    platform_updated_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    needs_reply = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="interaction_unique_platform_item"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["-occurred_at", "-id"],
+                condition=models.Q(direction="inbound"),
+                name="interaction_inbound_recent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id}"
+
+
+class InteractionRevision(models.Model):
+    """Append-only history of an interaction's lifecycle: edits keep the text they replaced."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="revisions")
+    action = models.CharField(max_length=16, choices=InteractionAction.choices)
+    previous_text = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Reply(models.Model):
+    """Our answer to an interaction. A draft until sent; every transition writes a ReplyEvent."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    external_id = models.CharField(max_length=255, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "replies"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in {self.Status.SENT, self.Status.REJECTED, self.Status.FAILED}
+
+
+class ReplyEvent(models.Model):
+    """Append-only: who moved a reply from which state to which, and why."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Reply.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Reply.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)

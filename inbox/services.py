@@ -1,0 +1,278 @@
+"""Writes on a client's inbox. Call inside the client's schema (tenant_context / request)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from clients.models import ConnectedAccount
+from clients.platforms import get_connector
+from clients.platforms.base import (
+    Direction,
+    InteractionAction,
+    InteractionKind,
+    NormalizedInteraction,
+    PermanentPlatformError,
+    TransientPlatformError,
+)
+from inbox.models import Contact, Conversation, Interaction, InteractionRevision, Reply, ReplyEvent
+
+logger = logging.getLogger(__name__)
+
+# Kinds a person may be expected to answer; likes, follows and shares are engagement events.
+KINDS_THAT_MAY_NEED_A_REPLY = {
+    InteractionKind.COMMENT,
+    InteractionKind.DIRECT_MESSAGE,
+    InteractionKind.MENTION,
+    InteractionKind.REVIEW,
+}
+# What the connectors can answer today; the composer is shown for these.
+REPLYABLE_KINDS = {InteractionKind.COMMENT}
+MAX_REPLY_LENGTH = 8000  # Facebook's comment limit; per-network limits belong to the checker.
+
+
+# --- Ingestion ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ingest_interaction(
+    *, normalized: NormalizedInteraction, connected_account: ConnectedAccount
+) -> Interaction:
+    """Upsert the contact, the conversation and the interaction of one normalized event.
+
+    Idempotent: the interaction is unique per (platform, external_id); a lifecycle event
+    (edit, delete, hide) older than the last one applied is ignored, so late or repeated
+    deliveries change nothing."""
+    contact = _upsert_contact(normalized)
+    conversation = _upsert_conversation(normalized, connected_account)
+    is_inbound = normalized.direction == Direction.INBOUND
+    interaction, created = Interaction.objects.get_or_create(
+        platform=normalized.platform,
+        external_id=normalized.external_id,
+        defaults={
+            "connected_account": connected_account,
+            "conversation": conversation,
+            "contact": contact,
+            "kind": normalized.kind,
+            "direction": normalized.direction,
+            "parent_external_id": normalized.parent_external_id,
+            "text": normalized.text,
+            "permalink": normalized.permalink,
+            "occurred_at": normalized.occurred_at,
+            "platform_updated_at": normalized.occurred_at,
+            "needs_reply": is_inbound and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY,
+        },
+    )
+    if created:
+        if normalized.action != InteractionAction.CREATED:
+            # The edit or deletion overtook its creation: apply it to what we just stored.
+            _apply_lifecycle(interaction, normalized, record_revision=False)
+        if is_inbound and interaction.needs_reply:
+            _reopen(conversation)
+        elif not is_inbound:
+            # The page answered (here or in another tool): the parent no longer waits.
+            Interaction.objects.filter(
+                platform=normalized.platform, external_id=normalized.parent_external_id
+            ).update(needs_reply=False)
+        return interaction
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if normalized.action != InteractionAction.CREATED:
+        _apply_lifecycle(interaction, normalized, record_revision=True)
+    return interaction
+
+
+def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
+    author = normalized.author
+    if author is None:
+        return None
+    contact, created = Contact.objects.get_or_create(
+        platform=normalized.platform,
+        external_id=author.external_id,
+        defaults={"name": author.name, "handle": author.handle, "avatar_url": author.avatar_url},
+    )
+    if not created and author.name and author.name != contact.name:
+        contact.name = author.name
+        contact.save(update_fields=["name", "last_seen_at"])
+    return contact
+
+
+def _upsert_conversation(
+    normalized: NormalizedInteraction, connected_account: ConnectedAccount
+) -> Conversation:
+    conversation, created = Conversation.objects.get_or_create(
+        connected_account=connected_account,
+        thread_key=normalized.thread_key,
+        defaults={
+            "platform": normalized.platform,
+            "permalink": normalized.thread_permalink,
+            "last_activity_at": normalized.occurred_at,
+        },
+    )
+    if not created:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_activity_at=Greatest(F("last_activity_at"), normalized.occurred_at)
+        )
+    return conversation
+
+
+def _reopen(conversation: Conversation) -> None:
+    Conversation.objects.filter(
+        pk=conversation.pk, status__in=[Conversation.Status.RESOLVED, Conversation.Status.PENDING]
+    ).update(status=Conversation.Status.OPEN)
+
+
+def _apply_lifecycle(
+    interaction: Interaction, normalized: NormalizedInteraction, *, record_revision: bool
+) -> None:
+    if record_revision and normalized.occurred_at < interaction.platform_updated_at:
+        return  # an older lifecycle event delivered late
+    previous_text = interaction.text
+    match normalized.action:
+        case InteractionAction.EDITED:
+            interaction.text = normalized.text
+            interaction.edited_at = normalized.occurred_at
+        case InteractionAction.DELETED:
+            interaction.is_deleted = True
+            interaction.needs_reply = False
+        case InteractionAction.HIDDEN:
+            interaction.is_hidden = True
+        case InteractionAction.UNHIDDEN:
+            interaction.is_hidden = False
+    interaction.platform_updated_at = max(interaction.platform_updated_at, normalized.occurred_at)
+    interaction.save()
+    if record_revision:
+        InteractionRevision.objects.create(
+            interaction=interaction,
+            action=normalized.action,
+            previous_text=previous_text,
+            occurred_at=normalized.occurred_at,
+        )
+
+
+# --- Replies -----------------------------------------------------------------------------
+
+
+class ReplyNotAllowed(ValueError):
+    """The reply cannot be created; the message says why, in words for the agent."""
+
+
+@transaction.atomic
+def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
+    """Create a reply to `interaction` and queue it for sending.
+
+    With no approval policy yet, a reply goes draft -> approved at once and is sent by
+    `send_reply_task` after the commit. Raises ReplyNotAllowed for empty or too long text and
+    for interactions that cannot be answered."""
+    text = text.strip()
+    if not text:
+        raise ReplyNotAllowed(_("Write a reply first."))
+    if len(text) > MAX_REPLY_LENGTH:
+        raise ReplyNotAllowed(
+            _("The reply is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(text), "limit": MAX_REPLY_LENGTH}
+        )
+    if interaction.direction != Direction.INBOUND or interaction.kind not in REPLYABLE_KINDS:
+        raise ReplyNotAllowed(_("This interaction cannot be answered from Parley."))
+    if interaction.is_deleted:
+        raise ReplyNotAllowed(_("The comment was deleted on the platform."))
+    reply = Reply.objects.create(interaction=interaction, author=author, text=text)
+    ReplyEvent.objects.create(reply=reply, to_status=Reply.Status.DRAFT, actor=author)
+    _transition(
+        reply,
+        Reply.Status.DRAFT,
+        Reply.Status.APPROVED,
+        actor=author,
+        note=_("No approval required."),
+    )
+    from inbox.tasks import send_reply_task
+
+    send_reply_task.delay_on_commit(reply.pk)
+    return reply
+
+
+def _transition(
+    reply: Reply,
+    from_status: Reply.Status,
+    to_status: Reply.Status,
+    *,
+    actor: User | None = None,
+    note: str = "",
+    **fields: object,
+) -> bool:
+    """Move `reply` from one status to another if, and only if, it is still in `from_status`.
+
+    The conditional UPDATE is the guard: of two concurrent callers exactly one wins."""
+    with transaction.atomic():
+        moved = Reply.objects.filter(pk=reply.pk, status=from_status).update(
+            status=to_status, **fields
+        )
+        if moved:
+            ReplyEvent.objects.create(
+                reply=reply, from_status=from_status, to_status=to_status, actor=actor, note=note
+            )
+    if moved:
+        reply.status = to_status
+        for name, value in fields.items():
+            setattr(reply, name, value)
+    return bool(moved)
+
+
+def send_reply(*, reply_id: int) -> Reply | None:
+    """Send an approved reply to its platform, exactly once.
+
+    1. Claim it: approved -> sending (a second run finds it no longer approved and stops).
+    2. Call the platform, outside any transaction.
+    3. sent (with the platform's id), failed (permanent error, with the platform's message),
+       or back to approved for a retry (transient error, which is re-raised for the task).
+    A worker that dies between 2 and 3 leaves the reply in `sending`: it is never re-sent
+    blindly. Returns None when the reply is gone or not ready to send."""
+    reply = (
+        Reply.objects.select_related("interaction__connected_account").filter(pk=reply_id).first()
+    )
+    if reply is None or not _transition(reply, Reply.Status.APPROVED, Reply.Status.SENDING):
+        return None
+    interaction = reply.interaction
+    connector = get_connector(interaction.platform)
+    try:
+        if connector is None:
+            raise PermanentPlatformError(_("Replies to this platform are not supported yet."))
+        external_id = connector.reply_to_comment(
+            interaction.connected_account, comment_id=interaction.external_id, text=reply.text
+        )
+    except TransientPlatformError as error:
+        _transition(reply, Reply.Status.SENDING, Reply.Status.APPROVED, note=error.message)
+        raise
+    except PermanentPlatformError as error:
+        _transition(
+            reply,
+            Reply.Status.SENDING,
+            Reply.Status.FAILED,
+            note=error.message,
+            error_message=error.message,
+        )
+        return reply
+    with transaction.atomic():
+        _transition(
+            reply,
+            Reply.Status.SENDING,
+            Reply.Status.SENT,
+            external_id=external_id,
+            sent_at=timezone.now(),
+        )
+        Interaction.objects.filter(pk=interaction.pk).update(needs_reply=False)
+    return reply
+
+
+def fail_reply(*, reply_id: int, message: str) -> None:
+    """Give up on a reply whose transient errors outlasted its retries."""
+    reply = Reply.objects.filter(pk=reply_id).first()
+    if reply is not None:
+        _transition(
+            reply, Reply.Status.APPROVED, Reply.Status.FAILED, note=message, error_message=message
+        )

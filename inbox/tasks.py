@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from clients.platforms.base import TransientPlatformError
+from inbox import services
+
+MAX_SEND_RETRIES = 5
+
+
+@shared_task(
+    bind=True,
+    name="inbox.send_reply",
+    queue="outbound",
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=MAX_SEND_RETRIES,
+)
+def send_reply_task(self: Any, reply_id: int) -> None:
+    """Runs in the client's schema (tenant header). Transient errors retry with backoff,
+    honouring the platform's own wait when it gives one."""
+    try:
+        services.send_reply(reply_id=reply_id)
+    except TransientPlatformError as error:
+        if self.request.retries >= MAX_SEND_RETRIES:
+            services.fail_reply(reply_id=reply_id, message=error.message)
+            return
+        backoff = 5 * 2**self.request.retries
+        raise self.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error

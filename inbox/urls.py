@@ -1,0 +1,12 @@
+from django.urls import path
+
+from inbox import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.interaction_list, name="list"),
+    path("interactions/<int:interaction_id>/", views.interaction_detail, name="detail"),
+    path("interactions/<int:interaction_id>/replies/", views.reply_create, name="reply-create"),
+    path("replies/<int:reply_id>/status/", views.reply_status, name="reply-status"),
+]

@@ -1,0 +1,96 @@
+"""The inbox pages of one client. Middleware has resolved request.client and client_role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Capability, role_allows
+from inbox import selectors, services
+from inbox.forms import ReplyForm
+
+
+def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
+    """`<iso time>|<id>` of the last row seen; anything else starts from the top."""
+    if not raw or "|" not in raw:
+        return None
+    when, _sep, pk = raw.rpartition("|")
+    parsed = parse_datetime(when)
+    if parsed is None or not pk.isdigit():
+        return None
+    return parsed, int(pk)
+
+
+def interaction_list(request: HttpRequest) -> HttpResponse:
+    interactions = selectors.list_inbound_interactions(
+        role=request.client_role, before=_parse_cursor(request.GET.get("before"))
+    )
+    next_cursor = None
+    if len(interactions) == selectors.INBOX_PAGE_SIZE:
+        last = interactions[-1]
+        next_cursor = f"{last.occurred_at.isoformat()}|{last.pk}"
+    return render(
+        request,
+        "inbox/interaction_list.html",
+        {"interactions": interactions, "next_cursor": next_cursor},
+    )
+
+
+def interaction_detail(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    interaction = selectors.get_interaction(
+        role=request.client_role, interaction_id=interaction_id
+    )
+    return _render_detail(request, interaction, ReplyForm())
+
+
+def _render_detail(
+    request: HttpRequest, interaction: object, form: ReplyForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "interaction": interaction,
+        "thread": selectors.list_thread(interaction=interaction),  # type: ignore[arg-type]
+        "form": form,
+        "can_reply": role_allows(request.client_role, Capability.REPLY)
+        and interaction.kind in services.REPLYABLE_KINDS,  # type: ignore[attr-defined]
+    }
+    template = "inbox/interaction_detail.html"
+    if request.htmx:
+        template += "#thread"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def reply_create(request: HttpRequest, interaction_id: int) -> HttpResponse:
+    interaction = selectors.get_interaction(
+        role=request.client_role, interaction_id=interaction_id
+    )
+    if not role_allows(request.client_role, Capability.REPLY):
+        raise PermissionDenied
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_reply(
+                interaction=interaction, author=request.user, text=form.cleaned_data["text"]
+            )
+        except services.ReplyNotAllowed as error:
+            form.add_error("text", str(error))
+    if not form.is_valid():
+        # htmx swaps only 2xx answers: the partial with the errors comes back as 200 to it.
+        return _render_detail(request, interaction, form, status=200 if request.htmx else 422)
+    if request.htmx:
+        return _render_detail(request, interaction, ReplyForm())
+    messages.success(request, _("Reply queued for sending."))
+    return redirect("inbox:detail", interaction_id=interaction.pk)
+
+
+def reply_status(request: HttpRequest, reply_id: int) -> HttpResponse:
+    """The status badge of one reply; polled by the page until the reply reaches a final state."""
+    reply = selectors.get_reply(role=request.client_role, reply_id=reply_id)
+    return render(request, "inbox/interaction_detail.html#reply-status", {"reply": reply})
