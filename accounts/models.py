@@ -62,7 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.full_name.split() or [self.email.split("@")[0]])[0]
 
 
-class Agency(models.Model):
+# The stubs cannot resolve Client.agency's reverse manager: Client's base class is untyped.
+class Agency(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -85,6 +86,9 @@ class AgencyMembership(models.Model):
             models.UniqueConstraint(fields=["user", "agency"], name="agency_membership_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.role} of agency {self.agency_id}"
+
 
 class Membership(models.Model):
     """A user's role on one client (tenant)."""
@@ -97,9 +101,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "client"], name="membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role} of {self.client_id}"

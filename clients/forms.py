@@ -28,7 +28,7 @@ class ClientForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = agencies
         if len(agencies) == 1:
-            field.initial = agencies[0]
+            field.initial = agencies[0].pk
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data["slug"].lower()

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+
+if TYPE_CHECKING:
+    from accounts.models import Agency
 
 
 class Platform(models.TextChoices):
@@ -18,19 +24,27 @@ class Platform(models.TextChoices):
 
 
 class Client(TenantMixin):
-    """An agency's client (a brand): one PostgreSQL schema holds its inbox and its work."""
+    """An agency's client (a brand): one PostgreSQL schema holds its inbox and its work.
 
-    slug = models.SlugField(unique=True, help_text=_("Appears in URLs: /clients/<slug>/"))
-    name = models.CharField(_("name"), max_length=200)
-    agency = models.ForeignKey(
+    TenantMixin ships without type information, so the fields are annotated by hand."""
+
+    slug: models.SlugField[str, str] = models.SlugField(
+        unique=True, help_text=_("Appears in URLs: /clients/<slug>/")
+    )
+    name: models.CharField[str, str] = models.CharField(_("name"), max_length=200)
+    agency: models.ForeignKey[Agency | None, Agency | None] = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="clients", null=True
     )
-    default_language = models.CharField(
+    default_language: models.CharField[str, str] = models.CharField(
         _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    time_zone: models.CharField[str, str] = models.CharField(
+        _("time zone"), max_length=64, default="UTC"
+    )
+    is_active: models.BooleanField[bool, bool] = models.BooleanField(default=True)
+    created_at: models.DateTimeField[dt.datetime, dt.datetime] = models.DateTimeField(
+        auto_now_add=True
+    )
 
     auto_create_schema = True
 
@@ -40,6 +54,9 @@ class Client(TenantMixin):
 
 class Domain(DomainMixin):
     """With subfolder routing, `domain` holds the client's slug (the path segment)."""
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class ConnectedAccount(models.Model):
@@ -112,3 +129,6 @@ class InboundEvent(models.Model):
                 name="inbound_event_pending_idx",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.account_external_id}:{self.dedupe_key} ({self.status})"

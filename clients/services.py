@@ -84,7 +84,7 @@ def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
     for start in range(0, len(events), _INSERT_CHUNK):
         chunk = events[start : start + _INSERT_CHUNK]
         values = ", ".join(["(%s, %s, %s, %s::jsonb, 'pending', 0, '', now())"] * len(chunk))
-        params: list[object] = []
+        params: list[str] = []
         for event in chunk:
             params += [
                 event.platform,
@@ -94,7 +94,8 @@ def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
             ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO public.{table} (platform, account_external_id, dedupe_key, payload,"
+                # The table name comes from the model and the values are parameters.
+                f"INSERT INTO public.{table} (platform, account_external_id, dedupe_key, payload,"  # noqa: S608
                 f" status, attempts, last_error, received_at) VALUES {values}"
                 " ON CONFLICT ON CONSTRAINT inbound_event_unique_delivery DO NOTHING"
                 " RETURNING id",

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
 from accounts.selectors import list_agencies_managed_by, list_clients_for_user
 from clients.forms import ClientForm
+from clients.http import AuthenticatedRequest
 from clients.models import InboundEvent
 from clients.services import ClientSlugTaken, create_client
 from config.views import page_not_found
 
 
 @login_required
-def agency_home(request: HttpRequest) -> HttpResponse:
+def agency_home(request: AuthenticatedRequest) -> HttpResponse:
     clients = list_clients_for_user(user=request.user)
     can_create = list_agencies_managed_by(user=request.user).exists()
     return render(
@@ -26,13 +27,11 @@ def agency_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_create(request: HttpRequest) -> HttpResponse:
-    agencies = list(
-        Agency.objects.filter(
-            pk__in=list_agencies_managed_by(user=request.user).values("agency_id")
-        ).order_by("name")
-    )
-    if not agencies:
+def client_create(request: AuthenticatedRequest) -> HttpResponse:
+    agencies = Agency.objects.filter(
+        pk__in=list_agencies_managed_by(user=request.user).values("agency_id")
+    ).order_by("name")
+    if not agencies.exists():
         return page_not_found(request)
     form = ClientForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
@@ -53,7 +52,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def inbound_event_list(request: HttpRequest) -> HttpResponse:
+def inbound_event_list(request: AuthenticatedRequest) -> HttpResponse:
     """Deliveries no client could take (unroutable) or that kept failing: for operators."""
     if not request.user.is_staff:
         return page_not_found(request)

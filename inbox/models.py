@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Platform
 from clients.platforms.base import Direction, InteractionAction, InteractionKind
 
+# Tenant tables point at shared ones (users, connected accounts) with on_delete=DO_NOTHING:
+# Django's delete collector runs in one schema and cannot follow references into every
+# client's schema. The database constraint still refuses deleting a referenced row, which is
+# what we want: people are deactivated and accounts closed, never deleted from under history.
+SHARED_ROW = models.DO_NOTHING
+
 
 class Contact(models.Model):
     """One platform identity that interacted with the client's accounts."""
@@ -46,7 +52,7 @@ class Conversation(models.Model):
 
     platform = models.CharField(max_length=32, choices=Platform.choices)
     connected_account = models.ForeignKey(
-        "clients.ConnectedAccount", on_delete=models.PROTECT, related_name="+"
+        "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+"
     )
     thread_key = models.CharField(max_length=255)
     permalink = models.URLField(max_length=1000, blank=True)
@@ -61,13 +67,16 @@ class Conversation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.platform} thread {self.thread_key}"
+
 
 class Interaction(models.Model):
     """One comment, message, mention, review, share, like or follow (platforms.md §8)."""
 
     platform = models.CharField(max_length=32, choices=Platform.choices)
     connected_account = models.ForeignKey(
-        "clients.ConnectedAccount", on_delete=models.PROTECT, related_name="+"
+        "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+"
     )
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="interactions"
@@ -117,6 +126,9 @@ class InteractionRevision(models.Model):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.action} of interaction {self.interaction_id}"
+
 
 class Reply(models.Model):
     """Our answer to an interaction. A draft until sent; every transition writes a ReplyEvent."""
@@ -132,7 +144,7 @@ class Reply(models.Model):
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
     )
     text = models.TextField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -143,6 +155,9 @@ class Reply(models.Model):
 
     class Meta:
         verbose_name_plural = "replies"
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk} ({self.status})"
 
     @property
     def is_final(self) -> bool:
@@ -156,7 +171,10 @@ class ReplyEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=Reply.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Reply.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
     )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Reply {self.reply_id}: {self.from_status or '-'} -> {self.to_status}"

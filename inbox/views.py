@@ -6,15 +6,17 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Capability, role_allows
+from clients.http import ClientRequest
 from inbox import selectors, services
 from inbox.forms import ReplyForm
+from inbox.models import Interaction
 
 
 def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
@@ -28,7 +30,7 @@ def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
     return parsed, int(pk)
 
 
-def interaction_list(request: HttpRequest) -> HttpResponse:
+def interaction_list(request: ClientRequest) -> HttpResponse:
     interactions = selectors.list_inbound_interactions(
         role=request.client_role, before=_parse_cursor(request.GET.get("before"))
     )
@@ -43,22 +45,20 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def interaction_detail(request: HttpRequest, interaction_id: int) -> HttpResponse:
-    interaction = selectors.get_interaction(
-        role=request.client_role, interaction_id=interaction_id
-    )
+def interaction_detail(request: ClientRequest, interaction_id: int) -> HttpResponse:
+    interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
     return _render_detail(request, interaction, ReplyForm())
 
 
 def _render_detail(
-    request: HttpRequest, interaction: object, form: ReplyForm, status: int = 200
+    request: ClientRequest, interaction: Interaction, form: ReplyForm, status: int = 200
 ) -> HttpResponse:
     context = {
         "interaction": interaction,
-        "thread": selectors.list_thread(interaction=interaction),  # type: ignore[arg-type]
+        "thread": selectors.list_thread(interaction=interaction),
         "form": form,
         "can_reply": role_allows(request.client_role, Capability.REPLY)
-        and interaction.kind in services.REPLYABLE_KINDS,  # type: ignore[attr-defined]
+        and interaction.kind in services.REPLYABLE_KINDS,
     }
     template = "inbox/interaction_detail.html"
     if request.htmx:
@@ -67,10 +67,8 @@ def _render_detail(
 
 
 @require_POST
-def reply_create(request: HttpRequest, interaction_id: int) -> HttpResponse:
-    interaction = selectors.get_interaction(
-        role=request.client_role, interaction_id=interaction_id
-    )
+def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
+    interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
     if not role_allows(request.client_role, Capability.REPLY):
         raise PermissionDenied
     form = ReplyForm(request.POST)
@@ -90,7 +88,7 @@ def reply_create(request: HttpRequest, interaction_id: int) -> HttpResponse:
     return redirect("inbox:detail", interaction_id=interaction.pk)
 
 
-def reply_status(request: HttpRequest, reply_id: int) -> HttpResponse:
+def reply_status(request: ClientRequest, reply_id: int) -> HttpResponse:
     """The status badge of one reply; polled by the page until the reply reaches a final state."""
     reply = selectors.get_reply(role=request.client_role, reply_id=reply_id)
     return render(request, "inbox/interaction_detail.html#reply-status", {"reply": reply})

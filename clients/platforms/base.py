@@ -100,6 +100,11 @@ class PermanentPlatformError(PlatformError):
     """Retrying will not help: the request itself is refused."""
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: platforms omit and vary fields."""
+    return value if isinstance(value, dict) else {}
+
+
 def fallback_dedupe_key(fragment: Any) -> str:
     """For events without a documented natural key: a digest of their canonical JSON, so the
     same retried event still collides with itself."""

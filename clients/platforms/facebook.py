@@ -20,6 +20,7 @@ from clients.platforms.base import (
     NormalizedAuthor,
     NormalizedInteraction,
     PermanentPlatformError,
+    as_object,
     from_unix_seconds,
 )
 
@@ -46,11 +47,9 @@ _COMMENT_ACTIONS = {
 def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
     """The common model of one stored feed event, or None for events we do not handle yet
     (the caller records them as skipped)."""
-    change = payload.get("change")
-    if not isinstance(change, dict) or change.get("field") != "feed":
-        return None
-    value = change.get("value")
-    if not isinstance(value, dict) or value.get("item") != "comment":
+    change = as_object(payload.get("change"))
+    value = as_object(change.get("value"))
+    if change.get("field") != "feed" or value.get("item") != "comment":
         return None
     return _normalize_comment(value, page_id=str(payload.get("entry_id", "")))
 
@@ -67,7 +66,7 @@ def _normalize_comment(value: dict[str, Any], *, page_id: str) -> NormalizedInte
     occurred_at: dt.datetime = from_unix_seconds(
         value.get("edited_time") or value.get("created_time"), received
     )
-    post = value.get("post") if isinstance(value.get("post"), dict) else {}
+    post = as_object(value.get("post"))
     post_permalink = str(post.get("permalink_url") or "")
     return NormalizedInteraction(
         platform=PLATFORM,
@@ -88,13 +87,22 @@ def _normalize_comment(value: dict[str, Any], *, page_id: str) -> NormalizedInte
 
 
 def _author(value: dict[str, Any]) -> NormalizedAuthor | None:
-    sender = value.get("from") if isinstance(value.get("from"), dict) else {}
+    sender = as_object(value.get("from"))
     author_id = sender.get("id") or value.get("sender_id")
     if not author_id:
         return None
     return NormalizedAuthor(
         external_id=str(author_id), name=str(sender.get("name") or value.get("sender_name") or "")
     )
+
+
+def _page_token(account: ConnectedAccount) -> str:
+    token = decrypt_token(account.access_token_encrypted) if account.access_token_encrypted else ""
+    if not token:
+        raise PermanentPlatformError(
+            f"{account.name} has no access token: reconnect the page to send from it."
+        )
+    return token
 
 
 def _comment_permalink(post_permalink: str, comment_id: str) -> str:
@@ -110,9 +118,7 @@ def _comment_permalink(post_permalink: str, comment_id: str) -> str:
 def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
     """Post `text` as the Page under a comment; returns the new comment's id."""
     body = meta.graph_post(
-        f"{comment_id}/comments",
-        access_token=decrypt_token(account.access_token_encrypted),
-        data={"message": text},
+        f"{comment_id}/comments", access_token=_page_token(account), data={"message": text}
     )
     new_id = body.get("id")
     if not new_id:

@@ -17,6 +17,7 @@ from clients.platforms.base import (
     PermanentPlatformError,
     SplitEvent,
     TransientPlatformError,
+    as_object,
     fallback_dedupe_key,
 )
 
@@ -110,8 +111,8 @@ def _change_event(meta_object: str, envelope: dict[str, Any], change: Any) -> Sp
 def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> SplitEvent:
     if not isinstance(item, dict):
         raise MalformedDelivery("every messaging item must be an object")
-    message = item.get("message") if isinstance(item.get("message"), dict) else {}
-    mid = message.get("mid") if message else None
+    message = as_object(item.get("message"))
+    mid = message.get("mid")
     if mid:
         dedupe_key = f"{mid}:deleted" if message.get("is_deleted") else str(mid)
     else:
@@ -126,7 +127,7 @@ def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> S
 
 def _change_dedupe_key(change: dict[str, Any]) -> str:
     """Natural keys of platforms.md §7.2; an edit is a new event on the same comment."""
-    value = change.get("value") if isinstance(change.get("value"), dict) else {}
+    value = as_object(change.get("value"))
     field = change.get("field")
     if field == "feed" and value.get("item") == "comment" and value.get("comment_id"):
         verb = canonical_verb(str(value.get("verb", "")))
@@ -166,8 +167,7 @@ def _parse_graph_response(response: httpx.Response) -> dict[str, Any]:
         body = {}
     if response.is_success and isinstance(body, dict) and "error" not in body:
         return body
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
+    error = as_object(as_object(body).get("error"))
     code = error.get("code") if isinstance(error.get("code"), int) else None
     message = str(
         error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"

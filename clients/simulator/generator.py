@@ -44,7 +44,9 @@ DEMO_COMMENTS: dict[str, list[tuple[str, str]]] = {
 
 def encode_like_meta(payload: Any) -> bytes:
     """JSON bytes in Meta's escaped-unicode form (platforms.md §1.3)."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+    return (
+        json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+    )
 
 
 def sign_meta(raw_body: bytes, app_secret: str) -> str:
@@ -95,7 +97,9 @@ def feed_comment_delivery(
         value["edited_time"] = created
     return {
         "object": "page",
-        "entry": [{"id": page_id, "time": created + 2, "changes": [{"field": "feed", "value": value}]}],
+        "entry": [
+            {"id": page_id, "time": created + 2, "changes": [{"field": "feed", "value": value}]}
+        ],
     }
 
 
@@ -115,6 +119,9 @@ def post_meta_delivery(url: str, payload: Any, *, app_secret: str) -> httpx.Resp
     return httpx.post(
         url,
         content=body,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta(body, app_secret)},
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign_meta(body, app_secret),
+        },
         timeout=10,
     )

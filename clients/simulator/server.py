@@ -133,7 +133,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return 200, {"id": f"{post_object_id}_{_new_object_id()}"}
         return _meta_error(400, 100, f"Unsupported {method} request to {path}")
 
-    def _control(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def _control(  # noqa: PLR0911 - one return per control route
+        self, method: str, path: str, body: dict[str, Any]
+    ) -> tuple[int, Any]:
         state = self.state
         if path == "/_simulator/health":
             return 200, {"ok": True}

@@ -14,4 +14,6 @@ register = template.Library()
 
 @register.simple_tag
 def public_url(name: str, *args: Any, **kwargs: Any) -> str:
-    return reverse(name, urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=args or None, kwargs=kwargs or None)
+    return reverse(
+        name, urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=args or None, kwargs=kwargs or None
+    )

@@ -1,8 +1,8 @@
 """Development and `make run` settings: the demo secrets are fine here and nowhere else."""
 
-from config.env import env_str, env_list
+from config.env import env_list, env_str
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = True
 SECRET_KEY = env_str("PARLEY_SECRET_KEY", "dev-only-secret-key-not-for-production")

@@ -2,7 +2,7 @@
 
 from config.env import env_str
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = env_str("PARLEY_SECRET_KEY")

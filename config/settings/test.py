@@ -1,8 +1,8 @@
 """Test settings: real PostgreSQL and Redis (see bin/services.py), eager Celery by default."""
 
-from config.env import env_str
+from config.env import env_bool, env_str
 
-from .base import *  # noqa: F403
+from .base import *
 
 SECRET_KEY = "test-secret-key"
 DEBUG = False
@@ -12,7 +12,8 @@ META_VERIFY_TOKEN = "meatyhamhock"
 META_GRAPH_BASE_URL = env_str("PARLEY_META_GRAPH_BASE_URL", "http://127.0.0.1:8100/v21.0")
 TOKEN_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXRva2VuLWtleS1ub3QtZm9yLXVzZTE="]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager in unit tests; the real-worker test starts a worker with PARLEY_CELERY_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("PARLEY_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -10,7 +10,7 @@ from accounts.roles import AgencyRole, ClientRole
 from clients.models import Platform
 from clients.services import connect_account, create_client
 
-DEMO_PASSWORD = "parley-demo"
+DEMO_PASSWORD = "parley-demo"  # noqa: S105 - printed to the demo user on purpose
 DEMO_AGENCY_SLUG = "demo-agency"
 DEMO_CLIENTS = [
     # slug, name, language, time zone, Facebook page id
@@ -50,7 +50,9 @@ class Command(BaseCommand):
             for slug, name, language, tz, _page in DEMO_CLIENTS
         ]
         with transaction.atomic():
-            for client, (_slug, name, _lang, _tz, page_id) in zip(clients, DEMO_CLIENTS, strict=True):
+            for client, (_slug, name, _lang, _tz, page_id) in zip(
+                clients, DEMO_CLIENTS, strict=True
+            ):
                 connect_account(
                     client=client,
                     platform=Platform.FACEBOOK,

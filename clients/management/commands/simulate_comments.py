@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if not accounts:
             raise CommandError("No connected Facebook page to post comments to.")
         for account in accounts:
-            post_object_id = str(random.randrange(10**14, 10**15))
+            post_object_id = str(random.randrange(10**14, 10**15))  # noqa: S311 - a fake post id
             for _ in range(count):
                 payload = random_demo_comment(
                     page_id=account.external_account_id,

@@ -1,0 +1,164 @@
+"""Shared fixtures: one set of tenant schemas per test session, the standard cast, the simulator.
+
+Tenant schemas are created once per session (committed, reused with --reuse-db); every test
+then runs inside a transaction that is rolled back, so tests stay independent and fast.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from accounts.models import Agency, AgencyMembership, Membership, User
+from accounts.roles import AgencyRole, ClientRole
+from clients.models import Client, ConnectedAccount, Platform
+from clients.services import connect_account, create_client
+from clients.simulator.server import make_server
+
+PASSWORD = "correct horse battery staple"
+PAGE_A = "105000000000001"  # the Page of the worked examples in platforms.md
+PAGE_B = "105000000000002"
+
+
+@dataclass(frozen=True)
+class SessionClients:
+    agency: Agency
+    other_agency: Agency
+    client_a: Client
+    client_b: Client
+
+
+def _ensure_client(agency: Agency, slug: str, name: str) -> Client:
+    return Client.objects.filter(slug=slug).first() or create_client(
+        agency=agency, name=name, slug=slug
+    )
+
+
+@pytest.fixture(scope="session")
+def session_clients(django_db_setup: None, django_db_blocker: Any) -> SessionClients:
+    with django_db_blocker.unblock():
+        agency, _ = Agency.objects.get_or_create(slug="agency-one", defaults={"name": "Agency One"})
+        other, _ = Agency.objects.get_or_create(slug="agency-two", defaults={"name": "Agency Two"})
+        return SessionClients(
+            agency=agency,
+            other_agency=other,
+            client_a=_ensure_client(agency, "client-a", "Client A"),
+            client_b=_ensure_client(agency, "client-b", "Client B"),
+        )
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The standard cast: who may see what is tested against all of them by default."""
+
+    owner: User  # agency owner of Agency One (manager of every client)
+    agent_a: User
+    approver_a: User
+    viewer_a: User
+    agent_b: User
+    outsider: User  # owner of another agency
+    page_a: ConnectedAccount
+    page_b: ConnectedAccount
+
+
+def make_user(email: str, **fields: Any) -> User:
+    return User.objects.create_user(email, PASSWORD, full_name=email.split("@")[0], **fields)
+
+
+@pytest.fixture
+def cast(db: None, session_clients: SessionClients) -> Cast:
+    clients = session_clients
+    owner = make_user("owner@agency-one.test")
+    AgencyMembership.objects.create(user=owner, agency=clients.agency, role=AgencyRole.OWNER)
+    members = {}
+    for email, client, role in [
+        ("agent-a@agency-one.test", clients.client_a, ClientRole.AGENT),
+        ("approver-a@brand-a.test", clients.client_a, ClientRole.APPROVER),
+        ("viewer-a@brand-a.test", clients.client_a, ClientRole.VIEWER),
+        ("agent-b@agency-one.test", clients.client_b, ClientRole.AGENT),
+    ]:
+        user = make_user(email)
+        AgencyMembership.objects.create(user=user, agency=clients.agency, role=AgencyRole.MEMBER)
+        Membership.objects.create(user=user, client=client, role=role)
+        members[email] = user
+    outsider = make_user("owner@agency-two.test")
+    AgencyMembership.objects.create(
+        user=outsider, agency=clients.other_agency, role=AgencyRole.OWNER
+    )
+    return Cast(
+        owner=owner,
+        agent_a=members["agent-a@agency-one.test"],
+        approver_a=members["approver-a@brand-a.test"],
+        viewer_a=members["viewer-a@brand-a.test"],
+        agent_b=members["agent-b@agency-one.test"],
+        outsider=outsider,
+        page_a=connect_account(
+            client=clients.client_a,
+            platform=Platform.FACEBOOK,
+            external_account_id=PAGE_A,
+            name="Client A Page",
+            access_token="page-token-a",
+        ),
+        page_b=connect_account(
+            client=clients.client_b,
+            platform=Platform.FACEBOOK,
+            external_account_id=PAGE_B,
+            name="Client B Page",
+            access_token="page-token-b",
+        ),
+    )
+
+
+@pytest.fixture
+def in_client_a(session_clients: SessionClients) -> Iterator[Client]:
+    """Run the test body inside client A's schema."""
+    with tenant_context(session_clients.client_a):
+        yield session_clients.client_a
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_client_b(session_clients: SessionClients) -> Iterator[Client]:
+    with tenant_context(session_clients.client_b):
+        yield session_clients.client_b
+    connection.set_schema_to_public()
+
+
+class Simulator:
+    def __init__(self) -> None:
+        self.server = make_server("127.0.0.1", 0)
+        self.state = self.server.RequestHandlerClass.state  # type: ignore[attr-defined]
+        host, port = self.server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def reset(self) -> None:
+        with self.state.lock:
+            self.state.requests.clear()
+            self.state.failures.clear()
+
+
+@pytest.fixture(scope="session")
+def _simulator_server() -> Iterator[Simulator]:
+    simulator = Simulator()
+    yield simulator
+    simulator.server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def simulator(_simulator_server: Simulator, settings: Any) -> Simulator:
+    """Every test talks to the platform simulator, never to a platform."""
+    settings.META_GRAPH_BASE_URL = f"{_simulator_server.url}/v21.0"
+    _simulator_server.reset()
+    return _simulator_server

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from inbox.models import Reply
+from tests.conftest import Cast, SessionClients
+from tests.factories import make_comment
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
+
+
+def test_platform_text_is_escaped_everywhere(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a, text=HOSTILE, author_name=HOSTILE)
+    client.force_login(cast.agent_a)
+
+    for url in ["/clients/client-a/inbox/", f"/clients/client-a/inbox/interactions/{comment.pk}/"]:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_inbox_list_query_count_does_not_grow_with_rows(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_assert_max_num_queries: Any,
+    rows: int,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        for index in range(rows):
+            make_comment(cast.page_a, text=f"comment {index}")
+    client.force_login(cast.agent_a)
+    connection.set_schema_to_public()
+
+    with django_assert_max_num_queries(9):
+        response = client.get("/clients/client-a/inbox/")
+
+    assert response.status_code == 200
+    assert len(response.context["interactions"]) == rows
+
+
+def test_conversation_query_count_does_not_grow_with_thread_length(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_assert_max_num_queries: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comments = [make_comment(cast.page_a, text=f"c{i}") for i in range(15)]
+        for item in comments:
+            Reply.objects.create(
+                interaction=item, author=cast.agent_a, text="thanks", status="sent"
+            )
+    client.force_login(cast.agent_a)
+    connection.set_schema_to_public()
+
+    with django_assert_max_num_queries(11):
+        response = client.get(f"/clients/client-a/inbox/interactions/{comments[0].pk}/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="reply"') == 15
+
+
+def test_keyset_pages_do_not_repeat_or_skip_rows(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    start = timezone.now() - dt.timedelta(hours=1)
+    with tenant_context(session_clients.client_a):
+        created = [
+            make_comment(cast.page_a, occurred_at=start + dt.timedelta(seconds=i // 2))
+            for i in range(60)
+        ]
+    client.force_login(cast.agent_a)
+
+    first = client.get("/clients/client-a/inbox/")
+    with tenant_context(session_clients.client_a):
+        make_comment(cast.page_a)  # a new arrival between the two pages
+    second = client.get("/clients/client-a/inbox/", {"before": first.context["next_cursor"]})
+
+    seen = [i.pk for i in first.context["interactions"]] + [
+        i.pk for i in second.context["interactions"]
+    ]
+    assert sorted(seen) == sorted(c.pk for c in created)
+    assert second.context["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "2024-01-01|x", "|", "not-a-date|5"])
+def test_bad_cursor_starts_from_the_top(client: HttpClient, cast: Cast, cursor: str) -> None:
+    client.force_login(cast.agent_a)
+    assert client.get("/clients/client-a/inbox/", {"before": cursor}).status_code == 200
+
+
+def test_empty_reply_shows_an_error_and_creates_nothing(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a)
+    client.force_login(cast.agent_a)
+
+    response = client.post(
+        f"/clients/client-a/inbox/interactions/{comment.pk}/replies/", {"text": "   "}
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["text"]
+    with tenant_context(session_clients.client_a):
+        assert not Reply.objects.exists()
+
+
+def test_htmx_reply_returns_the_thread_partial(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a)
+    client.force_login(cast.agent_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/clients/client-a/inbox/interactions/{comment.pk}/replies/",
+            {"text": "Yes, in navy."},
+            HTTP_HX_REQUEST="true",
+        )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="thread"')
+    assert "<html" not in html
+    assert "Yes, in navy." in html
+
+
+def test_reply_status_partial(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        reply = Reply.objects.create(
+            interaction=make_comment(cast.page_a), author=cast.agent_a, text="x", status="sending"
+        )
+    client.force_login(cast.viewer_a)
+
+    response = client.get(f"/clients/client-a/inbox/replies/{reply.pk}/status/")
+
+    assert response.status_code == 200
+    assert 'hx-trigger="every 2s"' in response.content.decode()
+
+
+def test_empty_inbox_says_what_happens_next(client: HttpClient, cast: Cast) -> None:
+    client.force_login(cast.agent_a)
+    assert "New comments on this client" in client.get("/clients/client-a/inbox/").content.decode()
+
+
+def test_viewer_sees_no_composer(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a)
+    client.force_login(cast.viewer_a)
+
+    html = client.get(f"/clients/client-a/inbox/interactions/{comment.pk}/").content.decode()
+
+    assert "Send reply" not in html
