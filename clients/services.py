@@ -27,6 +27,10 @@ class ClientSlugTaken(ValueError):
     pass
 
 
+class AccountConnectedElsewhere(ValueError):
+    """The platform account is already connected to another client."""
+
+
 def create_client(
     *, agency: Agency, name: str, slug: str, default_language: str = "en", time_zone: str = "UTC"
 ) -> Client:
@@ -58,18 +62,23 @@ def connect_account(
     name: str,
     access_token: str,
 ) -> ConnectedAccount:
-    """Connect (or reconnect) a platform account to a client, storing its token encrypted."""
-    account, _ = ConnectedAccount.objects.update_or_create(
-        platform=platform,
-        external_account_id=external_account_id,
-        defaults={
-            "client": client,
-            "name": name,
-            "access_token_encrypted": encrypt_token(access_token),
-            "status": ConnectedAccount.Status.ACTIVE,
-            "last_error": "",
-        },
-    )
+    """Connect (or reconnect) a platform account to a client, storing its token encrypted.
+
+    Raises AccountConnectedElsewhere when another client holds the account: its history lives
+    in that client's schema, so moving it silently would split one page across two clients."""
+    with transaction.atomic():
+        account, created = ConnectedAccount.objects.select_for_update().get_or_create(
+            platform=platform,
+            external_account_id=external_account_id,
+            defaults={"client": client, "name": name},
+        )
+        if not created and account.client_id != client.pk:
+            raise AccountConnectedElsewhere(external_account_id)
+        account.name = name
+        account.access_token_encrypted = encrypt_token(access_token)
+        account.status = ConnectedAccount.Status.ACTIVE
+        account.last_error = ""
+        account.save()
     return account
 
 

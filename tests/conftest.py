@@ -21,6 +21,8 @@ from clients.models import Client, ConnectedAccount, Platform
 from clients.services import connect_account, create_client
 from clients.simulator.server import make_server
 
+pytest_plugins = ["tests.live"]
+
 PASSWORD = "correct horse battery staple"
 PAGE_A = "105000000000001"  # the Page of the worked examples in platforms.md
 PAGE_B = "105000000000002"
