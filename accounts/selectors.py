@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest
 
 from accounts.models import AgencyMembership, Membership, User
 from accounts.roles import (
@@ -23,17 +24,28 @@ def get_client_role(*, user: User, client: Client) -> ClientRole | None:
     implied by an agency role (owner/admin act as manager). None means no access at all."""
     if not user.is_authenticated or not user.is_active:
         return None
-    agency_role = (
-        AgencyMembership.objects.filter(user=user, agency_id=client.agency_id)
-        .values_list("role", flat=True)
+    # One query for both roles: this runs on every request inside a client.
+    roles = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            agency_role=Subquery(
+                AgencyMembership.objects.filter(
+                    user=OuterRef("pk"), agency_id=client.agency_id
+                ).values("role")[:1]
+            ),
+            client_role=Subquery(
+                Membership.objects.filter(user=OuterRef("pk"), client_id=client.pk).values("role")[
+                    :1
+                ]
+            ),
+        )
+        .values("agency_role", "client_role")
         .first()
-    )
+    ) or {}
+    agency_role, direct = roles.get("agency_role"), roles.get("client_role")
     implied = AGENCY_ROLES_WITH_CLIENT_ACCESS.get(AgencyRole(agency_role)) if agency_role else None
     if implied is not None:
         return implied
-    direct = (
-        Membership.objects.filter(user=user, client=client).values_list("role", flat=True).first()
-    )
     return ClientRole(direct) if direct else None
 
 
@@ -52,6 +64,16 @@ def list_clients_for_user(*, user: User) -> QuerySet[Client]:
         .distinct()
         .order_by("name")
     )
+
+
+def list_clients_for_request(request: HttpRequest) -> list[Client]:
+    """`list_clients_for_user` of the signed-in user, evaluated once per request (the page and
+    the client switcher both show it)."""
+    cached: list[Client] | None = getattr(request, "_parley_user_clients", None)
+    if cached is None:
+        cached = list(list_clients_for_user(user=request.user))  # type: ignore[arg-type]
+        request._parley_user_clients = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def list_agencies_managed_by(*, user: User) -> QuerySet[AgencyMembership]:

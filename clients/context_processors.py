@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.selectors import list_clients_for_user
+from accounts.selectors import list_clients_for_request
 
 
 def client_switcher(request: HttpRequest) -> dict[str, Any]:
@@ -13,7 +13,7 @@ def client_switcher(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "switcher_clients": list_clients_for_user(user=user),
+        "switcher_clients": list_clients_for_request(request),
         "current_client": getattr(request, "client", None),
         "current_client_role": getattr(request, "client_role", None),
     }

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
-from accounts.selectors import list_agencies_managed_by, list_clients_for_user
+from accounts.selectors import list_agencies_managed_by, list_clients_for_request
 from clients.forms import ClientForm
 from clients.http import AuthenticatedRequest
 from clients.models import InboundEvent
@@ -19,7 +19,7 @@ from config.views import page_not_found
 
 @login_required
 def agency_home(request: AuthenticatedRequest) -> HttpResponse:
-    clients = list_clients_for_user(user=request.user)
+    clients = list_clients_for_request(request)
     can_create = list_agencies_managed_by(user=request.user).exists()
     return render(
         request, "clients/agency_home.html", {"clients": clients, "can_create_client": can_create}

@@ -28,6 +28,41 @@ PAGE_A = "105000000000001"  # the Page of the worked examples in platforms.md
 PAGE_B = "105000000000002"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's fixture, except that the test database is set up even when no
+    collected test carries a django_db marker.
+
+    pytest-django only sets up the aliases its marked tests ask for. The live-process tests
+    (tests/live.py) commit data without that marker; run alone, they would otherwise work on
+    the development database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+            except Exception as error:
+                request.node.warn(
+                    pytest.PytestWarning(f"Error when trying to teardown test databases: {error!r}")
+                )
+
+
 @dataclass(frozen=True)
 class SessionClients:
     agency: Agency

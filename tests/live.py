@@ -29,8 +29,9 @@ from inbox.models import Contact, Conversation, Reply
 from tests.conftest import PASSWORD, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
+LIVE_CLIENT = "client-live"
 LIVE_PAGE = "105000000000777"
-LIVE_AGENT = "live-agent@agency-one.test"
+LIVE_AGENT = "live-agent@agency-live.test"
 
 
 def wait_until(condition: Callable[[], Any], seconds: float = 30, what: str = "it") -> Any:
@@ -43,6 +44,22 @@ def wait_until(condition: Callable[[], Any], seconds: float = 30, what: str = "i
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def stop(process: subprocess.Popen[bytes], name: str, django_db_blocker: Any) -> None:
+    """Stop a child process and wait until PostgreSQL has closed its sessions (tagged with
+    PGAPPNAME by `process_env`), so the test database can be dropped at the end of the run."""
+    process.terminate()
+    process.wait(10)
+
+    def sessions_closed() -> bool:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "select count(*) from pg_stat_activity where application_name = %s", [name]
+            )
+            return cursor.fetchone()[0] == 0
+
+    wait_until(sessions_closed, seconds=10, what="the child process's database sessions")
+
+
 @dataclass(frozen=True)
 class LiveWorld:
     client: Client
@@ -51,12 +68,21 @@ class LiveWorld:
     password: str = PASSWORD
 
 
+def _require_test_database() -> str:
+    database = str(connection.settings_dict["NAME"])
+    assert database.startswith("test_"), f"refusing to commit test data to {database}"
+    return database
+
+
 @pytest.fixture
 def live_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveWorld]:
+    _require_test_database()
     with django_db_blocker.unblock():
-        agency, _ = Agency.objects.get_or_create(slug="agency-one", defaults={"name": "Agency One"})
-        client = Client.objects.filter(slug="client-live").first() or create_client(
-            agency=agency, name="Live Client", slug="client-live"
+        _remove_live_data()  # left over by an interrupted run
+        # An agency of its own, so the committed client never shows in other tests' lists.
+        agency, _ = Agency.objects.get_or_create(slug="agency-live", defaults={"name": "Live"})
+        client = Client.objects.filter(slug=LIVE_CLIENT).first() or create_client(
+            agency=agency, name="Live Client", slug=LIVE_CLIENT
         )
         account = connect_account(
             client=client,
@@ -70,30 +96,43 @@ def live_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveWo
         try:
             yield LiveWorld(client=client, account=account, agent=agent)
         finally:
-            connection.set_schema_to_public()
-            with tenant_context(client):
-                Reply.objects.all().delete()
-                Conversation.objects.all().delete()  # cascades to interactions
-                Contact.objects.all().delete()
-            InboundEvent.objects.filter(account_external_id=LIVE_PAGE).delete()
-            Membership.objects.filter(client=client).delete()
-            User.objects.filter(email=LIVE_AGENT).delete()
-            ConnectedAccount.objects.filter(external_account_id=LIVE_PAGE).delete()
+            _remove_live_data()
 
 
-def process_env(simulator: Simulator) -> dict[str, str]:
-    """The environment of a child process that works on this test session's database."""
+def _remove_live_data() -> None:
+    connection.set_schema_to_public()
+    client = Client.objects.filter(slug=LIVE_CLIENT).first()
+    if client is not None:
+        with tenant_context(client):
+            Reply.objects.all().delete()
+            Conversation.objects.all().delete()  # cascades to interactions
+            Contact.objects.all().delete()
+        Membership.objects.filter(client=client).delete()
+    InboundEvent.objects.filter(account_external_id=LIVE_PAGE).delete()
+    User.objects.filter(email=LIVE_AGENT).delete()
+    ConnectedAccount.objects.filter(external_account_id=LIVE_PAGE).delete()
+
+
+def process_env(simulator: Simulator, name: str) -> dict[str, str]:
+    """The environment of a child process that works on this test session's database.
+
+    Only valid once django_db_setup has switched the connection to the test database: the
+    fixtures below depend on live_world, which depends on it."""
+    database = _require_test_database()
     return {
         **os.environ,
+        "PGAPPNAME": name,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "PARLEY_DB_NAME": connection.settings_dict["NAME"],
+        "PARLEY_DB_NAME": database,
         "PARLEY_CELERY_EAGER": "0",
         "PARLEY_META_GRAPH_BASE_URL": f"{simulator.url}/v21.0",
     }
 
 
 @pytest.fixture
-def celery_worker_process(_simulator_server: Simulator) -> Iterator[None]:
+def celery_worker_process(
+    live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
+) -> Iterator[None]:
     celery_app.control.purge()
     worker = subprocess.Popen(
         [
@@ -114,15 +153,21 @@ def celery_worker_process(_simulator_server: Simulator) -> Iterator[None]:
             "WARNING",
         ],
         cwd=ROOT,
-        env=process_env(_simulator_server),
+        env=process_env(_simulator_server, f"test-worker-{os.getpid()}"),
+        **log_to(tmp_path / "celery-worker.log"),
     )
     celery_app.conf.task_always_eager = False
     try:
         yield
     finally:
         celery_app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(10)
+        stop(worker, f"test-worker-{os.getpid()}", django_db_blocker)
+
+
+def log_to(path: Path) -> dict[str, Any]:
+    """Send a child's output to a file. Never let it inherit our stdout: under xdist that is a
+    pipe nobody reads, and a child that fills it blocks forever on its next write."""
+    return {"stdout": path.open("wb"), "stderr": subprocess.STDOUT}
 
 
 def _free_port() -> int:
@@ -132,7 +177,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def web_server(_simulator_server: Simulator) -> Iterator[str]:
+def web_server(
+    live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
+) -> Iterator[str]:
     """gunicorn serving the app as `make run` does; yields its base URL."""
     port = _free_port()
     server = subprocess.Popen(
@@ -149,7 +196,8 @@ def web_server(_simulator_server: Simulator) -> Iterator[str]:
             "warning",
         ],
         cwd=ROOT,
-        env=process_env(_simulator_server),
+        env=process_env(_simulator_server, f"test-web-{os.getpid()}"),
+        **log_to(tmp_path / "gunicorn.log"),
     )
     url = f"http://127.0.0.1:{port}"
 
@@ -163,5 +211,4 @@ def web_server(_simulator_server: Simulator) -> Iterator[str]:
         wait_until(answers, what="gunicorn")
         yield url
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server, f"test-web-{os.getpid()}", django_db_blocker)

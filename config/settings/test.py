@@ -1,8 +1,28 @@
 """Test settings: real PostgreSQL and Redis (see bin/services.py), eager Celery by default."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from config.env import env_bool, env_str
 
 from .base import *
+
+
+def _redis_url_of_this_test_process(url: str) -> str:
+    """Each pytest-xdist process gets a Redis database of its own, as it gets a PostgreSQL
+    database of its own: otherwise the real Celery workers of two processes would take each
+    other's tasks. Child processes inherit PYTEST_XDIST_WORKER and land on the same index."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker[2:])}"))
+
+
+REDIS_URL = _redis_url_of_this_test_process(REDIS_URL)
+CELERY_BROKER_URL = REDIS_URL
+CACHES["default"]["LOCATION"] = REDIS_URL
 
 SECRET_KEY = "test-secret-key"
 DEBUG = False

@@ -3,9 +3,10 @@ here). Skipped when Chromium is missing, unless PARLEY_REQUIRE_BROWSER=1 (CI), t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def open_browser_page() -> Iterator[Callable[[], Any]]:
+    """A factory that starts Chromium and returns a page.
+
+    Call it after the test's own database work: Playwright's sync API runs an event loop in
+    this thread, and Django gives ORM calls made inside it a separate connection."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("PARLEY_REQUIRE_BROWSER") == "1":
@@ -32,17 +37,17 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    with contextlib.ExitStack() as stack:
+
+        def open_page() -> Any:
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            stack.callback(browser.close)
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            stack.callback(context.close)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            return page
+
+        yield open_page

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 def test_agent_replies_to_a_comment_in_the_browser(
     live_world: LiveWorld,
     web_server: str,
-    browser_page: Any,
+    open_browser_page: Any,
     simulator: Simulator,
     django_db_blocker: Any,
 ) -> None:
@@ -47,7 +47,7 @@ def test_agent_replies_to_a_comment_in_the_browser(
             return Interaction.objects.exists()
 
     wait_until(ingested, what="the comment to be ingested")
-    page = browser_page
+    page = open_browser_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

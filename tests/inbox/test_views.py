@@ -46,7 +46,7 @@ def test_inbox_list_query_count_does_not_grow_with_rows(
     client.force_login(cast.agent_a)
     connection.set_schema_to_public()
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get("/clients/client-a/inbox/")
 
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_conversation_query_count_does_not_grow_with_thread_length(
     client.force_login(cast.agent_a)
     connection.set_schema_to_public()
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = client.get(f"/clients/client-a/inbox/interactions/{comments[0].pk}/")
 
     assert response.status_code == 200
