@@ -44,7 +44,15 @@ def wait_for(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, and a plain `kill`, stop everything; set explicitly because a shell may have
+    # started us with SIGINT ignored (background jobs of non-interactive shells are).
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     DATA.mkdir(exist_ok=True)
     (DATA / "logs").mkdir(exist_ok=True)
     with services("run") as found:
