@@ -41,6 +41,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 3
-# The browser tests run gunicorn without collectstatic.
+# The browser tests run gunicorn without collectstatic: static files come from the finders.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None
 LOGGING = {"version": 1, "disable_existing_loggers": False}
