@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from clients.models import InboundEvent
 from clients.platforms.meta import split_delivery
 from clients.services import process_inbound_event, record_processing_failure, store_inbound_events
 from clients.simulator.generator import feed_comment_delivery
+from clients.tasks import requeue_stale_inbound_events_task
 from inbox.models import Contact, Conversation, Interaction, InteractionRevision
 from tests.conftest import PAGE_A, Cast
 
@@ -163,3 +166,22 @@ def test_failures_are_counted_then_parked_as_failed(cast: Cast) -> None:
     event = InboundEvent.objects.get()
     assert (event.status, event.attempts) == (InboundEvent.Status.FAILED, 5)
     assert event.last_error == "RuntimeError: database hiccup"
+
+
+def test_events_left_pending_are_requeued_and_processed(cast: Cast, in_client_a: Any) -> None:
+    # Stored, but the broker never got the task (no commit callbacks ran here).
+    [event_id] = store_inbound_events(split_delivery(comment()))
+    InboundEvent.objects.filter(pk=event_id).update(
+        received_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+
+    assert requeue_stale_inbound_events_task.apply().get() == 1
+
+    assert InboundEvent.objects.get().status == InboundEvent.Status.PROCESSED
+    assert Interaction.objects.count() == 1
+
+
+def test_fresh_pending_events_are_left_to_their_own_task(cast: Cast, in_client_a: Any) -> None:
+    store_inbound_events(split_delivery(comment()))
+
+    assert requeue_stale_inbound_events_task.apply().get() == 0
