@@ -430,3 +430,18 @@ def _links(text: str, rules: RuleSet) -> list[Violation]:
             )
         )
     return violations
+
+
+def highlight_segments(text: str, violations: tuple[Violation, ...]) -> list[tuple[str, str]]:
+    """The text cut into (piece, severity or "") for display; overlapping spans keep the
+    first. Callers escape the pieces (they are platform or agent text)."""
+    segments: list[tuple[str, str]] = []
+    position = 0
+    for violation in sorted(violations, key=lambda v: (v.start, -v.end)):
+        if violation.end <= violation.start or violation.start < position:
+            continue
+        segments.append((text[position : violation.start], ""))
+        segments.append((text[violation.start : violation.end], violation.severity))
+        position = violation.end
+    segments.append((text[position:], ""))
+    return [segment for segment in segments if segment[0]]

@@ -150,6 +150,9 @@ class Reply(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     external_id = models.CharField(max_length=255, blank=True)
     error_message = models.TextField(blank=True)
+    # The guideline version that checked the text, and the warnings it raised (as dicts).
+    guideline_version = models.PositiveIntegerField(null=True, blank=True)
+    guideline_violations = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

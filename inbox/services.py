@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -21,6 +21,8 @@ from clients.platforms.base import (
     PermanentPlatformError,
     TransientPlatformError,
 )
+from guidelines.checker import CheckContext, CheckResult, check_reply
+from guidelines.selectors import get_current_guideline
 from inbox.models import Contact, Conversation, Interaction, InteractionRevision, Reply, ReplyEvent
 
 logger = logging.getLogger(__name__)
@@ -162,6 +164,48 @@ class ReplyNotAllowed(ValueError):
     """The reply cannot be created; the message says why, in words for the agent."""
 
 
+class ReplyBlockedByGuideline(ReplyNotAllowed):
+    """The guideline's blocking rules refuse the text; `result` holds every violation."""
+
+    def __init__(self, result: CheckResult) -> None:
+        blocking = [v.message for v in result.violations if v.severity == "block"]
+        super().__init__(" ".join(blocking))
+        self.result = result
+
+
+def check_reply_text(*, interaction: Interaction, text: str) -> tuple[int | None, CheckResult]:
+    """Check `text` as a reply to `interaction` against the guideline in force.
+
+    Returns (the guideline version number or None, the result)."""
+    version, guideline = get_current_guideline()
+    return (version.number if version else None), check_reply(
+        text, reply_check_context(interaction), guideline
+    )
+
+
+def reply_check_context(interaction: Interaction) -> CheckContext:
+    """What the checker needs to know about the conversation being answered."""
+    client = getattr(connection, "tenant", None)  # set by django-tenants for this schema
+    contact_name = interaction.contact.name if interaction.contact else ""
+    last_inbound_at = None
+    if interaction.kind == InteractionKind.DIRECT_MESSAGE:
+        last_inbound_at = (
+            Interaction.objects.filter(
+                conversation_id=interaction.conversation_id, direction=Direction.INBOUND
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+    return CheckContext(
+        language=getattr(client, "default_language", "en"),
+        network=interaction.platform,
+        kind=interaction.kind,
+        contact_first_name=(contact_name.split() or [""])[0],
+        last_inbound_at=last_inbound_at,
+    )
+
+
 @transaction.atomic
 def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
     """Create a reply to `interaction` and queue it for sending.
@@ -181,7 +225,16 @@ def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
         raise ReplyNotAllowed(_("This interaction cannot be answered from Parley."))
     if interaction.is_deleted:
         raise ReplyNotAllowed(_("The comment was deleted on the platform."))
-    reply = Reply.objects.create(interaction=interaction, author=author, text=text)
+    version, result = check_reply_text(interaction=interaction, text=text)
+    if result.is_blocked:
+        raise ReplyBlockedByGuideline(result)
+    reply = Reply.objects.create(
+        interaction=interaction,
+        author=author,
+        text=text,
+        guideline_version=version,
+        guideline_violations=[v.as_dict() for v in result.violations],
+    )
     ReplyEvent.objects.create(reply=reply, to_status=Reply.Status.DRAFT, actor=author)
     _transition(
         reply,
@@ -238,6 +291,17 @@ def send_reply(*, reply_id: int) -> Reply | None:
     if reply is None or not _transition(reply, Reply.Status.APPROVED, Reply.Status.SENDING):
         return None
     interaction = reply.interaction
+    # The guideline may have changed since the reply was written or approved.
+    version, result = check_reply_text(interaction=interaction, text=reply.text)
+    if result.is_blocked:
+        message = _("Blocked by guideline version %(version)s: %(reasons)s") % {
+            "version": version,
+            "reasons": " ".join(v.message for v in result.violations if v.severity == "block"),
+        }
+        _transition(
+            reply, Reply.Status.SENDING, Reply.Status.FAILED, note=message, error_message=message
+        )
+        return reply
     connector = get_connector(interaction.platform)
     try:
         if connector is None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Capability, role_allows
 from clients.http import ClientRequest
+from guidelines.checker import highlight_segments
 from inbox import selectors, services
 from inbox.forms import ReplyForm
 from inbox.models import Interaction
@@ -86,6 +87,23 @@ def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
         return _render_detail(request, interaction, ReplyForm())
     messages.success(request, _("Reply queued for sending."))
     return redirect("inbox:detail", interaction_id=interaction.pk)
+
+
+@require_POST
+def reply_check(request: ClientRequest, interaction_id: int) -> HttpResponse:
+    """The composer's live check: the draft against the guideline, as the agent types."""
+    interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
+    text = request.POST.get("text", "")[: services.MAX_REPLY_LENGTH * 2]
+    version, result = services.check_reply_text(interaction=interaction, text=text)
+    return render(
+        request,
+        "inbox/interaction_detail.html#reply-check",
+        {
+            "check": result,
+            "guideline_version": version,
+            "segments": highlight_segments(text, result.violations),
+        },
+    )
 
 
 def reply_status(request: ClientRequest, reply_id: int) -> HttpResponse:
