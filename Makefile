@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Local runs keep the test database between runs; CI passes PYTEST_ARGS=--create-db.
 PYTEST_ARGS ?= --reuse-db
 
-.PHONY: run test checks lint messages
+.PHONY: run test checks lint messages schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# Regenerate the committed OpenAPI schema after changing an endpoint (a test compares them).
+schema:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --urlconf config.urls_schema --file schema.yml --validate
 
 # Refresh the translation catalogs after changing user-facing strings.
 messages:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
 from django_tenants.utils import get_public_schema_name, get_subfolder_prefix
 
@@ -16,6 +16,33 @@ from config.views import page_not_found
 
 def is_client_path(path: str) -> bool:
     return path.startswith(f"/{get_subfolder_prefix()}/")
+
+
+def is_api_path(path: str) -> bool:
+    """/clients/<slug>/api/...: answered in JSON, never with a login page."""
+    parts = path.split("/")
+    return len(parts) > 3 and parts[3] == "api"
+
+
+def _api_problem(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {
+            "type": "about:blank",
+            "status": status,
+            "code": code,
+            "detail": detail,
+            "field_errors": {},
+        },
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+def _denied(request: HttpRequest) -> HttpResponse:
+    """The answer for a client that is missing or not yours: the same either way."""
+    if is_api_path(request.path):
+        return _api_problem(404, "not_found", "Not found.")
+    return page_not_found(request)
 
 
 class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
@@ -45,13 +72,15 @@ class ClientAccessMiddleware:
         if not is_client_path(request.path):
             return self.get_response(request)
         if not request.user.is_authenticated:
+            if is_api_path(request.path):
+                return _api_problem(401, "not_authenticated", "Sign in or send credentials.")
             return redirect_to_login(request.get_full_path())
         client = getattr(request, "tenant", None)
         if getattr(request, "unknown_client", False) or not isinstance(client, Client):
-            return page_not_found(request)
+            return _denied(request)
         role = get_client_role(user=request.user, client=client) if client.is_active else None
         if role is None:
-            return page_not_found(request)
+            return _denied(request)
         request.client = client  # type: ignore[attr-defined]
         request.client_role = role  # type: ignore[attr-defined]
         return self.get_response(request)
