@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:list"), name="client-home"),
     path("inbox/", include("inbox.urls")),
+    path("guidelines/", include("guidelines.urls")),
     path("api/v1/", include("guidelines.api.urls")),
 ]
 
