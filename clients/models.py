@@ -132,3 +132,21 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.account_external_id}:{self.dedupe_key} ({self.status})"
+
+
+class ApprovalLink(models.Model):
+    """A single-use, expiring link that lets one person decide on one reply by e-mail.
+
+    Shared (public schema): the link is looked up before we know which client it belongs to.
+    Only a hash of the token is stored; the token itself is signed (django.core.signing)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    reply_id = models.PositiveBigIntegerField(help_text=_("Reply in the client's schema."))
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Approval link for reply {self.reply_id} of client {self.client_id} ({self.email})"

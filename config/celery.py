@@ -7,6 +7,6 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = CeleryApp("parley")
+app = CeleryApp("parley", task_cls="config.tasks:ParleyTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -153,6 +153,12 @@ class Reply(models.Model):
     # The guideline version that checked the text, and the warnings it raised (as dicts).
     guideline_version = models.PositiveIntegerField(null=True, blank=True)
     guideline_violations = models.JSONField(default=list, blank=True)
+    # Why the reply waits for approval (shown to the agent), and when approvers were reminded.
+    approval_reasons = models.JSONField(default=list, blank=True)
+    approval_reminded_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(
+        max_length=255, blank=True, help_text=_("Who approved or rejected: a name or an e-mail.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -176,8 +182,35 @@ class ReplyEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
     )
+    # A client stakeholder deciding through an e-mailed link has no account: their address.
+    actor_email = models.EmailField(blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"Reply {self.reply_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class ApprovalPolicy(models.Model):
+    """Which replies the client approves before they go out (one row per client schema)."""
+
+    class Mode(models.TextChoices):
+        NONE = "none", _("No approval")
+        ALL = "all", _("Every reply")
+        FLAGGED = "flagged", _("Only flagged replies")
+
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.NONE)
+    # With mode=flagged: replies that raised guideline warnings, or contain these words.
+    flag_guideline_warnings = models.BooleanField(default=True)
+    flag_keywords = models.JSONField(default=list, blank=True)
+    # Stakeholders without a seat who receive approval links, besides members with the
+    # approver role.
+    approver_emails = models.JSONField(default=list, blank=True)
+    remind_after_minutes = models.PositiveIntegerField(default=60)
+    link_valid_hours = models.PositiveIntegerField(default=72)
+
+    class Meta:
+        verbose_name_plural = "approval policies"
+
+    def __str__(self) -> str:
+        return f"Approval: {self.mode}"

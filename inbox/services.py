@@ -23,7 +23,9 @@ from clients.platforms.base import (
 )
 from guidelines.checker import CheckContext, CheckResult, check_reply
 from guidelines.selectors import get_current_guideline
+from inbox.approvals import approval_reasons, get_approval_policy, request_approval
 from inbox.models import Contact, Conversation, Interaction, InteractionRevision, Reply, ReplyEvent
+from inbox.transitions import transition_reply
 
 logger = logging.getLogger(__name__)
 
@@ -208,11 +210,13 @@ def reply_check_context(interaction: Interaction) -> CheckContext:
 
 @transaction.atomic
 def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
-    """Create a reply to `interaction` and queue it for sending.
+    """Create a reply to `interaction`, checked against the guideline.
 
-    With no approval policy yet, a reply goes draft -> approved at once and is sent by
-    `send_reply_task` after the commit. Raises ReplyNotAllowed for empty or too long text and
-    for interactions that cannot be answered."""
+    1. Refuse empty or too long text and interactions that cannot be answered
+       (ReplyNotAllowed), and text the guideline blocks (ReplyBlockedByGuideline).
+    2. Store it as a draft with the guideline version and its warnings.
+    3. If the client's approval policy flags it: pending_approval, and approvers are e-mailed.
+       Otherwise: approved, and `send_reply_task` sends it after the commit."""
     text = text.strip()
     if not text:
         raise ReplyNotAllowed(_("Write a reply first."))
@@ -236,7 +240,11 @@ def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
         guideline_violations=[v.as_dict() for v in result.violations],
     )
     ReplyEvent.objects.create(reply=reply, to_status=Reply.Status.DRAFT, actor=author)
-    _transition(
+    reasons = approval_reasons(policy=get_approval_policy(), result=result, text=text)
+    if reasons:
+        request_approval(reply=reply, reasons=reasons, actor=author)
+        return reply
+    transition_reply(
         reply,
         Reply.Status.DRAFT,
         Reply.Status.APPROVED,
@@ -247,33 +255,6 @@ def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
 
     send_reply_task.delay_on_commit(reply.pk)
     return reply
-
-
-def _transition(
-    reply: Reply,
-    from_status: Reply.Status,
-    to_status: Reply.Status,
-    *,
-    actor: User | None = None,
-    note: str = "",
-    **fields: object,
-) -> bool:
-    """Move `reply` from one status to another if, and only if, it is still in `from_status`.
-
-    The conditional UPDATE is the guard: of two concurrent callers exactly one wins."""
-    with transaction.atomic():
-        moved = Reply.objects.filter(pk=reply.pk, status=from_status).update(
-            status=to_status, **fields
-        )
-        if moved:
-            ReplyEvent.objects.create(
-                reply=reply, from_status=from_status, to_status=to_status, actor=actor, note=note
-            )
-    if moved:
-        reply.status = to_status
-        for name, value in fields.items():
-            setattr(reply, name, value)
-    return bool(moved)
 
 
 def send_reply(*, reply_id: int) -> Reply | None:
@@ -288,7 +269,7 @@ def send_reply(*, reply_id: int) -> Reply | None:
     reply = (
         Reply.objects.select_related("interaction__connected_account").filter(pk=reply_id).first()
     )
-    if reply is None or not _transition(reply, Reply.Status.APPROVED, Reply.Status.SENDING):
+    if reply is None or not transition_reply(reply, Reply.Status.APPROVED, Reply.Status.SENDING):
         return None
     interaction = reply.interaction
     # The guideline may have changed since the reply was written or approved.
@@ -298,7 +279,7 @@ def send_reply(*, reply_id: int) -> Reply | None:
             "version": version,
             "reasons": " ".join(v.message for v in result.violations if v.severity == "block"),
         }
-        _transition(
+        transition_reply(
             reply, Reply.Status.SENDING, Reply.Status.FAILED, note=message, error_message=message
         )
         return reply
@@ -310,10 +291,10 @@ def send_reply(*, reply_id: int) -> Reply | None:
             interaction.connected_account, comment_id=interaction.external_id, text=reply.text
         )
     except TransientPlatformError as error:
-        _transition(reply, Reply.Status.SENDING, Reply.Status.APPROVED, note=error.message)
+        transition_reply(reply, Reply.Status.SENDING, Reply.Status.APPROVED, note=error.message)
         raise
     except PermanentPlatformError as error:
-        _transition(
+        transition_reply(
             reply,
             Reply.Status.SENDING,
             Reply.Status.FAILED,
@@ -322,7 +303,7 @@ def send_reply(*, reply_id: int) -> Reply | None:
         )
         return reply
     with transaction.atomic():
-        _transition(
+        transition_reply(
             reply,
             Reply.Status.SENDING,
             Reply.Status.SENT,
@@ -337,6 +318,6 @@ def fail_reply(*, reply_id: int, message: str) -> None:
     """Give up on a reply whose transient errors outlasted its retries."""
     reply = Reply.objects.filter(pk=reply_id).first()
     if reply is not None:
-        _transition(
+        transition_reply(
             reply, Reply.Status.APPROVED, Reply.Status.FAILED, note=message, error_message=message
         )

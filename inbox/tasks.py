@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django_tenants.utils import tenant_context
 
+from clients.models import Client
 from clients.platforms.base import TransientPlatformError
-from inbox import services
+from inbox import approvals, services
 
 MAX_SEND_RETRIES = 5
 
@@ -29,3 +31,13 @@ def send_reply_task(self: Any, reply_id: int) -> None:
             return
         backoff = 5 * 2**self.request.retries
         raise self.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error
+
+
+@shared_task(name="inbox.remind_pending_approvals", queue="scheduled", time_limit=300)
+def remind_pending_approvals_task() -> int:
+    """Beat: in every active client, remind approvers of replies waiting too long."""
+    reminded = 0
+    for client in Client.objects.exclude(schema_name="public").filter(is_active=True):
+        with tenant_context(client):
+            reminded += approvals.remind_pending_approvals()
+    return reminded

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import views
+from inbox import approval_views, views
 
 app_name = "inbox"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("interactions/<int:interaction_id>/replies/", views.reply_create, name="reply-create"),
     path("interactions/<int:interaction_id>/replies/check/", views.reply_check, name="reply-check"),
     path("replies/<int:reply_id>/status/", views.reply_status, name="reply-status"),
+    path("approvals/", approval_views.approval_queue, name="approvals"),
+    path(
+        "approvals/<int:reply_id>/decide/",
+        approval_views.approval_decide,
+        name="approval-decide",
+    ),
 ]

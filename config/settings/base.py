@@ -129,6 +129,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.requeue_stale_inbound_events",
         "schedule": 30.0,
     },
+    "remind-pending-approvals": {
+        "task": "inbox.remind_pending_approvals",
+        "schedule": 300.0,
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------------
@@ -200,6 +204,8 @@ EMAIL_BACKEND = env_str("PARLEY_EMAIL_BACKEND", "django.core.mail.backends.smtp.
 EMAIL_HOST = env_str("PARLEY_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("PARLEY_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("PARLEY_DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
+# Where people reach this installation: links in e-mails (approval links) start with it.
+PARLEY_BASE_URL = env_str("PARLEY_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Platforms ---------------------------------------------------------------------------
 # Secrets of the platform apps, and the base URLs of their APIs (the simulator in dev/tests).

@@ -31,7 +31,10 @@ META_APP_SECRET = "test_app_secret"  # the secret of the worked examples in plat
 META_VERIFY_TOKEN = "meatyhamhock"
 META_GRAPH_BASE_URL = env_str("PARLEY_META_GRAPH_BASE_URL", "http://127.0.0.1:8100/v21.0")
 TOKEN_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXRva2VuLWtleS1ub3QtZm9yLXVzZTE="]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# locmem in unit tests; the browser test's gunicorn writes mail to files it can read.
+EMAIL_BACKEND = env_str("PARLEY_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env_str("PARLEY_EMAIL_FILE_PATH", "")
+PARLEY_BASE_URL = env_str("PARLEY_BASE_URL", "http://testserver")
 # Eager in unit tests; the real-worker test starts a worker with PARLEY_CELERY_EAGER=0.
 CELERY_TASK_ALWAYS_EAGER = env_bool("PARLEY_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
