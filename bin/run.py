@@ -26,6 +26,8 @@ PYTHON = sys.executable
 HOST = os.environ.get("PARLEY_HOST", "127.0.0.1")
 PORT = int(os.environ.get("PARLEY_PORT", "8000"))
 SIMULATOR_PORT = int(os.environ.get("PARLEY_SIMULATOR_PORT", "8100"))
+MAIL_SMTP_PORT = int(os.environ.get("PARLEY_MAIL_SMTP_PORT", "1025"))
+MAIL_HTTP_PORT = int(os.environ.get("PARLEY_MAIL_HTTP_PORT", "8025"))
 SEEDED_MARKER = DATA / "demo-comments-posted"
 
 
@@ -61,6 +63,11 @@ def main() -> int:
             **found.env,
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "PARLEY_META_GRAPH_BASE_URL": f"http://127.0.0.1:{SIMULATOR_PORT}/v21.0",
+            "PARLEY_BASE_URL": f"http://{HOST}:{PORT}",
+            # E-mail goes to the local mail catcher (its page lists what was sent).
+            "PARLEY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "PARLEY_EMAIL_HOST": "127.0.0.1",
+            "PARLEY_EMAIL_PORT": str(MAIL_SMTP_PORT),
         }
         manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -102,6 +109,15 @@ def main() -> int:
                 str(DATA / "celerybeat-schedule"),
             ],
             "simulator": [PYTHON, "manage.py", "run_simulator", "--port", str(SIMULATOR_PORT)],
+            "mail": [
+                PYTHON,
+                "manage.py",
+                "run_mailcatcher",
+                "--smtp-port",
+                str(MAIL_SMTP_PORT),
+                "--http-port",
+                str(MAIL_HTTP_PORT),
+            ],
         }
         processes: dict[str, subprocess.Popen[bytes]] = {}
         try:
@@ -117,6 +133,7 @@ def main() -> int:
                 )
             wait_for(f"http://{HOST}:{PORT}/accounts/login/")
             wait_for(f"http://127.0.0.1:{SIMULATOR_PORT}/_simulator/health")
+            wait_for(f"http://127.0.0.1:{MAIL_HTTP_PORT}/messages.json")
             if not SEEDED_MARKER.exists():
                 manage(env, "simulate_comments", "--url", f"http://{HOST}:{PORT}/webhooks/meta/")
                 SEEDED_MARKER.touch()
@@ -143,6 +160,7 @@ def main() -> int:
 def print_welcome(env: dict[str, str]) -> None:
     print(f"\nParley is running: http://{HOST}:{PORT}/")
     print(f"Platform simulator: http://127.0.0.1:{SIMULATOR_PORT}/_simulator/requests")
+    print(f"E-mail sent by Parley (approval links): http://127.0.0.1:{MAIL_HTTP_PORT}/")
     manage(env, "seed_demo", "--logins-only")
     print("Logs: .data/logs/. Ctrl-C stops everything.\n", flush=True)
 

@@ -22,10 +22,11 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from accounts.models import Agency, Membership, User
-from clients.models import Client, ConnectedAccount, InboundEvent
+from clients.models import ApprovalLink, Client, ConnectedAccount, InboundEvent
 from clients.services import connect_account, create_client
 from config.celery import app as celery_app
-from inbox.models import Contact, Conversation, Reply
+from guidelines.models import GuidelineVersion
+from inbox.models import ApprovalPolicy, Contact, Conversation, Reply
 from tests.conftest import PASSWORD, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,9 @@ def _remove_live_data() -> None:
             Reply.objects.all().delete()
             Conversation.objects.all().delete()  # cascades to interactions
             Contact.objects.all().delete()
+            ApprovalPolicy.objects.all().delete()
+            GuidelineVersion.objects.all().delete()
+        ApprovalLink.objects.filter(client=client).delete()
         Membership.objects.filter(client=client).delete()
     InboundEvent.objects.filter(account_external_id=LIVE_PAGE).delete()
     User.objects.filter(email=LIVE_AGENT).delete()
@@ -170,6 +174,12 @@ def log_to(path: Path) -> dict[str, Any]:
     return {"stdout": path.open("wb"), "stderr": subprocess.STDOUT}
 
 
+def sent_mail(tmp_path: Path) -> str:
+    """Everything the live web server has e-mailed so far, as one text."""
+    folder = tmp_path / "mail"
+    return "\n".join(p.read_text() for p in sorted(folder.glob("*"))) if folder.exists() else ""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -180,8 +190,15 @@ def _free_port() -> int:
 def web_server(
     live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
 ) -> Iterator[str]:
-    """gunicorn serving the app as `make run` does; yields its base URL."""
+    """gunicorn serving the app as `make run` does; yields its base URL. E-mail it sends lands
+    as files in `tmp_path / "mail"` (see `sent_mail`)."""
     port = _free_port()
+    env = {
+        **process_env(_simulator_server, f"test-web-{os.getpid()}"),
+        "PARLEY_BASE_URL": f"http://127.0.0.1:{port}",
+        "PARLEY_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "PARLEY_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -196,7 +213,7 @@ def web_server(
             "warning",
         ],
         cwd=ROOT,
-        env=process_env(_simulator_server, f"test-web-{os.getpid()}"),
+        env=env,
         **log_to(tmp_path / "gunicorn.log"),
     )
     url = f"http://127.0.0.1:{port}"

@@ -39,12 +39,17 @@ def open_browser_page() -> Iterator[Callable[[], Any]]:
 
     SCREENSHOTS.mkdir(exist_ok=True)
     with contextlib.ExitStack() as stack:
+        browsers: list[Any] = []
 
         def open_page() -> Any:
-            playwright = stack.enter_context(sync_playwright())
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-            stack.callback(browser.close)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            """A page in a fresh browser context (its own cookies: its own person)."""
+            if not browsers:
+                playwright = stack.enter_context(sync_playwright())
+                browsers.append(
+                    playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+                )
+                stack.callback(browsers[0].close)
+            context = browsers[0].new_context(viewport={"width": 1280, "height": 800})
             stack.callback(context.close)
             page = context.new_page()
             page.set_default_timeout(15_000)

@@ -4,11 +4,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_tenants.utils import tenant_context
 
 from accounts.models import Agency, AgencyMembership, Membership, User
 from accounts.roles import AgencyRole, ClientRole
 from clients.models import Platform
 from clients.services import connect_account, create_client
+from guidelines.services import save_guideline_version
+from inbox.approvals import get_approval_policy
 
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - printed to the demo user on purpose
 DEMO_AGENCY_SLUG = "demo-agency"
@@ -18,6 +21,51 @@ DEMO_CLIENTS = [
     ("bergblick-outdoor", "Bergblick Outdoor", "de", "Europe/Berlin", "105000000000002"),
     ("zielony-rower", "Zielony Rower", "pl", "Europe/Warsaw", "105000000000003"),
 ]
+# The tone of voice of each demo client, and which of its replies it approves.
+DEMO_GUIDELINES: dict[str, dict[str, Any]] = {
+    "northwind-coffee": {
+        "voice_summary": "Warm, brief, a little playful; never salesy.",
+        "defaults": {
+            "banned_phrases": [{"phrase": "cheap", "replacement": "affordable"}],
+            "approval_phrases": [{"phrase": "refund", "topic": "refunds"}],
+            "emoji": {"policy": "max", "max": 2},
+            "personalize": True,
+        },
+        "languages": {"en": {"sign_off": {"required": True, "phrases": ["— Team Northwind"]}}},
+    },
+    "bergblick-outdoor": {
+        "voice_summary": "Sachlich, freundlich, immer per Sie.",
+        "defaults": {
+            "banned_phrases": [{"phrase": "billig", "replacement": "günstig"}],
+            "approval_phrases": [{"phrase": "Rückerstattung", "topic": "Rückerstattungen"}],
+        },
+        "languages": {
+            "de": {
+                "formality": "formal",
+                "greeting": {"required": True, "phrases": ["Hallo {first_name}", "Guten Tag"]},
+                "sign_off": {"required": True, "phrases": ["Ihr Bergblick-Team"]},
+            }
+        },
+    },
+    "zielony-rower": {
+        "voice_summary": "Uprzejmie, konkretnie, zawsze per Pan/Pani.",
+        "defaults": {
+            "banned_phrases": [{"phrase": "tani", "replacement": "w dobrej cenie"}],
+            "approval_phrases": [{"phrase": "zwrot pieniędzy", "topic": "zwroty"}],
+        },
+        "languages": {
+            "pl": {
+                "formality": "formal",
+                "sign_off": {"required": True, "phrases": ["Zespół Zielony Rower"]},
+            }
+        },
+    },
+}
+DEMO_APPROVAL_MODES = {
+    "northwind-coffee": "flagged",
+    "bergblick-outdoor": "all",
+    "zielony-rower": "none",
+}
 # e-mail, full name, agency role, role on every demo client (None: by agency role only)
 DEMO_USERS = [
     ("owner@demo.parley.test", "Olivia Owner", AgencyRole.OWNER, None),
@@ -69,6 +117,15 @@ class Command(BaseCommand):
             operator = User.objects.get(email="owner@demo.parley.test")
             operator.is_staff = True
             operator.save(update_fields=["is_staff"])
+        for client in clients:
+            with tenant_context(client):
+                save_guideline_version(
+                    rules=DEMO_GUIDELINES[client.slug], author=operator, note="Demo guideline"
+                )
+                policy = get_approval_policy()
+                policy.mode = DEMO_APPROVAL_MODES[client.slug]
+                policy.approver_emails = ["brand-stakeholder@demo.parley.test"]
+                policy.save()
         self.stdout.write(self.style.SUCCESS("Seeded the demo agency."))
 
     def print_logins(self) -> None:
