@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
@@ -108,6 +108,14 @@ def approval_url(*, client: Client, token: str) -> str:
 
 
 def _send_approval_email(*, client: Client, reply: Reply, email: str, token: str) -> None:
+    """In the client's language: stakeholders read their brand's language, not the agent's."""
+    with translation.override(client.default_language):
+        _compose_and_send_approval_email(client=client, reply=reply, email=email, token=token)
+
+
+def _compose_and_send_approval_email(
+    *, client: Client, reply: Reply, email: str, token: str
+) -> None:
     interaction = reply.interaction
     author = reply.author.display_name if reply.author else _("An agent")
     send_mail(

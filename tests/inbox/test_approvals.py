@@ -354,3 +354,19 @@ def test_reminders_go_once_after_the_wait(
 
     assert len(mail.outbox) == 2  # the approver member and the stakeholder, once each
     assert reload(reply, session_clients).approval_reminded_at is not None
+
+
+def test_approval_emails_speak_the_clients_language(
+    cast: Cast, session_clients: SessionClients, django_capture_on_commit_callbacks: Any
+) -> None:
+    client_a = session_clients.client_a
+    client_a.default_language = "de"
+    client_a.save(update_fields=["default_language"])
+    with tenant_context(client_a):
+        set_policy(mode=ApprovalPolicy.Mode.ALL)
+
+    new_reply(cast, session_clients, django_capture_on_commit_callbacks)
+
+    [message] = mail.outbox
+    assert message.subject == "Client A: Eine Antwort wartet auf Ihre Freigabe"
+    assert "Hier freigeben, bearbeiten oder ablehnen" in message.body
