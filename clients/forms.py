@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
-from clients.models import Client
+from clients.models import AgencySavedReply, Client
 
 
 class ClientForm(forms.Form):
@@ -41,3 +41,16 @@ class ClientForm(forms.Form):
         if value not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Unknown time zone, e.g. Europe/Berlin."))
         return value
+
+
+class AgencySavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = AgencySavedReply
+        fields = ["agency", "title", "category", "language", "body"]
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = agencies
+        field.empty_label = None

@@ -150,3 +150,43 @@ class ApprovalLink(models.Model):
 
     def __str__(self) -> str:
         return f"Approval link for reply {self.reply_id} of client {self.client_id} ({self.email})"
+
+
+class SavedReplyFields(models.Model):
+    """What a saved reply is, whether it belongs to one client or to the whole agency."""
+
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: any language."),
+    )
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Variables: {contact.first_name}, {contact.name}, {agent.first_name}, "
+            "{agent.name}, {client.name}. [[order number]] asks the agent to fill it in."
+        ),
+    )
+    usage_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgencySavedReply(SavedReplyFields):
+    """Shared by every client of an agency (public schema)."""
+
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.CASCADE, related_name="saved_replies"
+    )
+
+    class Meta:
+        verbose_name_plural = "agency saved replies"

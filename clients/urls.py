@@ -6,4 +6,10 @@ urlpatterns = [
     path("", views.agency_home, name="agency-home"),
     path("agency/clients/new/", views.client_create, name="client-create"),
     path("agency/inbound-events/", views.inbound_event_list, name="inbound-event-list"),
+    path("agency/saved-replies/", views.agency_saved_replies, name="agency-saved-replies"),
+    path(
+        "agency/saved-replies/<int:saved_reply_id>/delete/",
+        views.agency_saved_reply_delete,
+        name="agency-saved-reply-delete",
+    ),
 ]

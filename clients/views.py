@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import Agency
 from accounts.selectors import list_agencies_managed_by, list_clients_for_request
-from clients.forms import ClientForm
+from clients.forms import AgencySavedReplyForm, ClientForm
 from clients.http import AuthenticatedRequest
-from clients.models import InboundEvent
+from clients.models import AgencySavedReply, InboundEvent
 from clients.services import ClientSlugTaken, create_client
 from config.views import page_not_found
 
@@ -28,9 +30,7 @@ def agency_home(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def client_create(request: AuthenticatedRequest) -> HttpResponse:
-    agencies = Agency.objects.filter(
-        pk__in=list_agencies_managed_by(user=request.user).values("agency_id")
-    ).order_by("name")
+    agencies = _managed_agencies(request)
     if not agencies.exists():
         return page_not_found(request)
     form = ClientForm(request.POST or None, agencies=agencies)
@@ -60,3 +60,45 @@ def inbound_event_list(request: AuthenticatedRequest) -> HttpResponse:
         status__in=[InboundEvent.Status.UNROUTABLE, InboundEvent.Status.FAILED]
     ).order_by("-received_at")[:200]
     return render(request, "clients/inbound_event_list.html", {"events": events})
+
+
+def _managed_agencies(request: AuthenticatedRequest) -> QuerySet[Agency]:
+    return Agency.objects.filter(
+        pk__in=list_agencies_managed_by(user=request.user).values("agency_id")
+    ).order_by("name")
+
+
+@login_required
+def agency_saved_replies(request: AuthenticatedRequest) -> HttpResponse:
+    """Saved replies every client of the agency can use; kept by owners and admins."""
+    agencies = _managed_agencies(request)
+    if not agencies.exists():
+        return page_not_found(request)
+    form = AgencySavedReplyForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("Saved reply “%(title)s” added.") % {"title": saved.title})
+        return redirect("agency-saved-replies")
+    return render(
+        request,
+        "clients/agency_saved_replies.html",
+        {
+            "form": form,
+            "saved_replies": AgencySavedReply.objects.filter(agency__in=agencies)
+            .select_related("agency")
+            .order_by("agency__name", "title"),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def agency_saved_reply_delete(request: AuthenticatedRequest, saved_reply_id: int) -> HttpResponse:
+    deleted, _rows = AgencySavedReply.objects.filter(
+        pk=saved_reply_id, agency__in=_managed_agencies(request)
+    ).delete()
+    if not deleted:
+        return page_not_found(request)
+    messages.success(request, _("Saved reply deleted."))
+    return redirect("agency-saved-replies")

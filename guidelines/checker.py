@@ -135,6 +135,7 @@ def check_reply(text: str, context: CheckContext, guideline: Guideline) -> Check
     violations += _emoji(text, rules)
     violations += _links(text, rules)
     violations += _personalization(text, rules, context)
+    violations += _placeholders(text)
     violations.sort(key=lambda v: (v.start, v.end, v.rule))
     return CheckResult(tuple(violations), length, limit)
 
@@ -383,6 +384,23 @@ def _personalization(text: str, rules: RuleSet, context: CheckContext) -> list[V
             _("Address %(name)s by name.") % {"name": name},
             _("For example: “Hi %(name)s,”") % {"name": name},
         )
+    ]
+
+
+# A saved reply's prompt the agent must fill in before sending: [[order number]].
+PLACEHOLDER = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
+
+
+def _placeholders(text: str) -> list[Violation]:
+    return [
+        Violation(
+            "placeholder",
+            "block",
+            m.start(),
+            m.end(),
+            _("Fill in “%(prompt)s” before sending.") % {"prompt": m.group(1).strip()},
+        )
+        for m in PLACEHOLDER.finditer(text)
     ]
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Platform
+from clients.models import Platform, SavedReplyFields
 from clients.platforms.base import Direction, InteractionAction, InteractionKind
 
 # Tenant tables point at shared ones (users, connected accounts) with on_delete=DO_NOTHING:
@@ -214,3 +214,14 @@ class ApprovalPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Approval: {self.mode}"
+
+
+class SavedReply(SavedReplyFields):
+    """One client's saved reply (tenant schema)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "saved replies"

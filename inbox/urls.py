@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import approval_views, views
+from inbox import approval_views, saved_reply_views, views
 
 app_name = "inbox"
 
@@ -11,6 +11,27 @@ urlpatterns = [
     path("interactions/<int:interaction_id>/replies/check/", views.reply_check, name="reply-check"),
     path("replies/<int:reply_id>/status/", views.reply_status, name="reply-status"),
     path("approvals/", approval_views.approval_queue, name="approvals"),
+    path("saved-replies/", saved_reply_views.saved_reply_list, name="saved-replies"),
+    path(
+        "saved-replies/picker/",
+        saved_reply_views.saved_reply_picker,
+        name="saved-reply-picker",
+    ),
+    path(
+        "saved-replies/<int:saved_reply_id>/edit/",
+        saved_reply_views.saved_reply_edit,
+        name="saved-reply-edit",
+    ),
+    path(
+        "saved-replies/<int:saved_reply_id>/delete/",
+        saved_reply_views.saved_reply_delete,
+        name="saved-reply-delete",
+    ),
+    path(
+        "saved-replies/<str:kind>/<int:saved_reply_id>/use/",
+        saved_reply_views.saved_reply_use,
+        name="saved-reply-use",
+    ),
     path(
         "approvals/<int:reply_id>/decide/",
         approval_views.approval_decide,

@@ -26,7 +26,7 @@ from clients.models import ApprovalLink, Client, ConnectedAccount, InboundEvent
 from clients.services import connect_account, create_client
 from config.celery import app as celery_app
 from guidelines.models import GuidelineVersion
-from inbox.models import ApprovalPolicy, Contact, Conversation, Reply
+from inbox.models import ApprovalPolicy, Contact, Conversation, Reply, SavedReply
 from tests.conftest import PASSWORD, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +109,7 @@ def _remove_live_data() -> None:
             Conversation.objects.all().delete()  # cascades to interactions
             Contact.objects.all().delete()
             ApprovalPolicy.objects.all().delete()
+            SavedReply.objects.all().delete()
             GuidelineVersion.objects.all().delete()
         ApprovalLink.objects.filter(client=client).delete()
         Membership.objects.filter(client=client).delete()

@@ -1,5 +1,6 @@
 """An agent's first minute: a comment arrives through the webhook, the agent signs in, opens
-it, replies, and sees the reply sent; the simulator holds the Graph API call."""
+it, inserts a saved reply with the keyboard, sends it, and sees it sent; the simulator holds the
+Graph API call."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from clients.simulator.generator import encode_like_meta, feed_comment_delivery, sign_meta
-from inbox.models import Interaction
+from inbox.models import Interaction, SavedReply
 from tests.conftest import Simulator
 from tests.e2e.conftest import SCREENSHOTS
 from tests.live import LIVE_AGENT, LIVE_PAGE, LiveWorld, wait_until
@@ -47,6 +48,10 @@ def test_agent_replies_to_a_comment_in_the_browser(
             return Interaction.objects.exists()
 
     wait_until(ingested, what="the comment to be ingested")
+    with django_db_blocker.unblock(), tenant_context(live_world.client):
+        SavedReply.objects.create(
+            title="In stock", body="Hi {contact.first_name}, navy blue is in stock! {agent.name}"
+        )
     page = open_browser_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -62,11 +67,18 @@ def test_agent_replies_to_a_comment_in_the_browser(
     page.screenshot(path=SCREENSHOTS / "inbox-list.png")
 
     row.locator("a").click()
-    page.get_by_label("Your reply").fill("Yes! Navy blue is in stock.")
+    page.keyboard.press("Alt+s")
+    page.keyboard.type("stock")
+    page.locator(".picker [data-use-url]").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    composer = page.get_by_label("Your reply")
+    page.wait_for_function("document.getElementById('id_text').value.length > 0")
+    assert composer.input_value() == "Hi Jane, navy blue is in stock! Live Agent"
     page.get_by_role("button", name="Send reply").click()
 
     page.locator(".status-sent").wait_for()
     page.screenshot(path=SCREENSHOTS / "reply-sent.png")
     assert dialogs == []  # the <script> in the comment never ran
     [call] = [r for r in simulator.requests if r["path"].endswith("/comments")]
-    assert call["body"] == {"message": "Yes! Navy blue is in stock."}
+    assert call["body"] == {"message": "Hi Jane, navy blue is in stock! Live Agent"}

@@ -277,3 +277,15 @@ def test_invalid_rules_name_the_field(rules: Any, field: str) -> None:
     with pytest.raises(GuidelineInvalid) as raised:
         parse_guideline(rules)
     assert raised.value.field.endswith(field)
+
+
+def test_unfilled_placeholders_block() -> None:
+    text = "Your order [[order number]] ships [[date]]."
+
+    result = check(text)
+
+    assert [(v.rule, v.severity, text[v.start : v.end]) for v in result.violations] == [
+        ("placeholder", "block", "[[order number]]"),
+        ("placeholder", "block", "[[date]]"),
+    ]
+    assert result.violations[0].message == "Fill in “order number” before sending."
