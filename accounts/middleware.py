@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from collections.abc import Callable
 
@@ -8,20 +9,19 @@ from django.utils import timezone, translation
 
 
 class UserPreferencesMiddleware:
-    """Activates the signed-in user's language and time zone for the request."""
+    """The signed-in user's language and time zone, for this request only (both are restored
+    afterwards, so nothing else running in the thread inherits them)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
-            translation.activate(user.language)
+        if not user.is_authenticated:
+            return self.get_response(request)
+        with contextlib.ExitStack() as preferences:
+            preferences.enter_context(translation.override(user.language))
             request.LANGUAGE_CODE = user.language
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        response = self.get_response(request)
-        timezone.deactivate()
-        return response
+            with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+                preferences.enter_context(timezone.override(zoneinfo.ZoneInfo(user.time_zone)))
+            return self.get_response(request)

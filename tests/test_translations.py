@@ -75,3 +75,14 @@ def test_the_inbox_speaks_the_users_language(client: HttpClient, cast: Cast) -> 
     assert '<html lang="de">' in html
     assert "Posteingang" in html
     assert "Abmelden" in html
+
+
+@pytest.mark.django_db
+def test_a_users_language_does_not_outlive_the_request(client: HttpClient, cast: Cast) -> None:
+    cast.agent_a.language = "ru"
+    cast.agent_a.save()
+    client.force_login(cast.agent_a)
+
+    client.get("/clients/client-a/inbox/")
+
+    assert translation.get_language() == "en"
