@@ -73,6 +73,9 @@ class ConnectedAccount(models.Model):
     name = models.CharField(max_length=255)
     access_token_encrypted = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # In maintenance, every new message gets this answer: the channel is not watched, and
+    # where to go instead.
+    maintenance_message = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -159,6 +159,9 @@ class Reply(models.Model):
     decided_by = models.CharField(
         max_length=255, blank=True, help_text=_("Who approved or rejected: a name or an e-mail.")
     )
+    # Sent by automation rather than a person: the rule's name ("maintenance" for the
+    # maintenance-mode answer).
+    automation_rule = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -225,3 +228,50 @@ class SavedReply(SavedReplyFields):
 
     class Meta:
         verbose_name_plural = "saved replies"
+
+
+class AutoReplyRule(models.Model):
+    """Answer public messages that contain a keyword, automatically. First match wins."""
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(default=0)
+    keywords = models.JSONField(default=list, help_text=_("Any of these words, any language."))
+    kinds = models.JSONField(default=list, help_text=_("Interaction kinds it answers."))
+    response = models.TextField(
+        _("reply"), help_text=_("Saved-reply variables work here, e.g. {contact.first_name}.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationEvent(models.Model):
+    """Append-only: what automation did with an interaction, and why."""
+
+    class Outcome(models.TextChoices):
+        REPLIED = "replied", _("Replied")
+        RATE_LIMITED = "rate_limited", _("Skipped: already answered this person recently")
+        BLOCKED = "blocked", _("Skipped: the guideline blocks the text")
+
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="automation_events"
+    )
+    rule = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    reply = models.ForeignKey(Reply, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Automation looks at an interaction once, however often its task runs.
+            models.UniqueConstraint(fields=["interaction"], name="automation_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.outcome}"

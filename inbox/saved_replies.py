@@ -29,15 +29,18 @@ class SavedReplyChoice:
     usage_count: int
 
 
-def render_saved_reply(body: str, *, interaction: Interaction, agent: User, client: Client) -> str:
+def render_saved_reply(
+    body: str, *, interaction: Interaction, agent: User | None, client: Client
+) -> str:
     """Fill in the variables. What we do not know becomes a prompt ([[first name]]), which the
-    checker refuses to send until the agent fills it in."""
+    checker refuses to send until the agent fills it in. Automation (no agent) signs as the
+    client."""
     contact_name = interaction.contact.name.strip() if interaction.contact else ""
     values = {
         ("contact", "first_name"): (contact_name.split() or ["[[first name]]"])[0],
         ("contact", "name"): contact_name or "[[name]]",
-        ("agent", "first_name"): agent.first_name,
-        ("agent", "name"): agent.display_name,
+        ("agent", "first_name"): agent.first_name if agent else client.name,
+        ("agent", "name"): agent.display_name if agent else client.name,
         ("client", "first_name"): client.name,
         ("client", "name"): client.name,
     }

@@ -79,6 +79,9 @@ def ingest_interaction(
             _apply_lifecycle(interaction, normalized, record_revision=False)
         if is_inbound and interaction.needs_reply:
             _reopen(conversation)
+            from inbox.tasks import run_automation_task
+
+            run_automation_task.delay_on_commit(interaction.pk)
         elif not is_inbound:
             # The page answered (here or in another tool): the parent no longer waits.
             Interaction.objects.filter(

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from clients.models import Client
 from clients.platforms.base import TransientPlatformError
-from inbox import approvals, services
+from inbox import approvals, automation, services
 
 MAX_SEND_RETRIES = 5
 
@@ -41,3 +41,9 @@ def remind_pending_approvals_task() -> int:
         with tenant_context(client):
             reminded += approvals.remind_pending_approvals()
     return reminded
+
+
+@shared_task(name="inbox.run_automation", queue="ingest", soft_time_limit=60, time_limit=90)
+def run_automation_task(interaction_id: int) -> None:
+    """Runs in the client's schema (tenant header)."""
+    automation.run_automation(interaction_id=interaction_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import approval_views, saved_reply_views, views
+from inbox import approval_views, automation_views, saved_reply_views, views
 
 app_name = "inbox"
 
@@ -11,6 +11,22 @@ urlpatterns = [
     path("interactions/<int:interaction_id>/replies/check/", views.reply_check, name="reply-check"),
     path("replies/<int:reply_id>/status/", views.reply_status, name="reply-status"),
     path("approvals/", approval_views.approval_queue, name="approvals"),
+    path("automation/", automation_views.automation, name="automation"),
+    path(
+        "automation/rules/<int:rule_id>/edit/",
+        automation_views.automation_rule_edit,
+        name="automation-rule-edit",
+    ),
+    path(
+        "automation/rules/<int:rule_id>/delete/",
+        automation_views.automation_rule_delete,
+        name="automation-rule-delete",
+    ),
+    path(
+        "automation/accounts/<int:account_id>/",
+        automation_views.account_maintenance,
+        name="account-maintenance",
+    ),
     path("saved-replies/", saved_reply_views.saved_reply_list, name="saved-replies"),
     path(
         "saved-replies/picker/",

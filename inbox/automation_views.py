@@ -1,0 +1,172 @@
+"""Automation of one client, for its managers: keyword rules, maintenance mode, the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Capability, role_allows
+from clients.http import ClientRequest
+from clients.models import ConnectedAccount
+from clients.platforms.base import InteractionKind
+from inbox.models import AutomationEvent, AutoReplyRule
+from inbox.services import REPLYABLE_KINDS
+
+
+class AutoReplyRuleForm(forms.ModelForm):
+    keywords_text = forms.CharField(
+        label=gettext_lazy("Keywords, one per line (any language)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Answer"),
+        choices=[(kind.value, kind.label) for kind in InteractionKind if kind in REPLYABLE_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = AutoReplyRule
+        fields = ["name", "position", "response", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["keywords_text"].initial = "\n".join(self.instance.keywords or [])
+        self.fields["kinds"].initial = self.instance.kinds or [InteractionKind.COMMENT.value]
+
+    def clean_keywords_text(self) -> list[str]:
+        keywords = [k.strip() for k in self.cleaned_data["keywords_text"].splitlines() if k.strip()]
+        if not keywords:
+            raise forms.ValidationError(_("Give at least one keyword."))
+        return keywords
+
+    def save(self, commit: bool = True) -> AutoReplyRule:
+        self.instance.keywords = self.cleaned_data["keywords_text"]
+        self.instance.kinds = self.cleaned_data["kinds"]
+        return super().save(commit)
+
+
+class MaintenanceForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (ConnectedAccount.Status.ACTIVE, ConnectedAccount.Status.ACTIVE.label),
+            (ConnectedAccount.Status.MAINTENANCE, ConnectedAccount.Status.MAINTENANCE.label),
+        ]
+    )
+    maintenance_message = forms.CharField(
+        label=gettext_lazy("Answer while in maintenance"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("status") == ConnectedAccount.Status.MAINTENANCE
+            and not (cleaned.get("maintenance_message") or "").strip()
+        ):
+            self.add_error(
+                "maintenance_message",
+                _("Say where people can reach the brand instead."),
+            )
+        return cleaned
+
+
+def _require_manager(request: ClientRequest) -> None:
+    if not role_allows(request.client_role, Capability.MANAGE_CLIENT):
+        raise PermissionDenied
+
+
+def automation(request: ClientRequest) -> HttpResponse:
+    _require_manager(request)
+    form = AutoReplyRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save()
+        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+        return redirect("inbox:automation")
+    return _render(request, form, status=422 if form.errors else 200)
+
+
+def _render(
+    request: ClientRequest, form: AutoReplyRuleForm, status: int = 200, **extra: Any
+) -> HttpResponse:
+    accounts = ConnectedAccount.objects.filter(client=request.client).order_by("name")
+    return render(
+        request,
+        "inbox/automation.html",
+        {
+            "rules": AutoReplyRule.objects.all(),
+            "form": form,
+            "accounts": [
+                (
+                    account,
+                    extra.get("account_forms", {}).get(account.pk)
+                    or MaintenanceForm(
+                        initial={
+                            "status": account.status,
+                            "maintenance_message": account.maintenance_message,
+                        },
+                        prefix=f"account-{account.pk}",
+                    ),
+                )
+                for account in accounts
+            ],
+            "events": AutomationEvent.objects.select_related("interaction__contact").order_by(
+                "-created_at"
+            )[:20],
+        },
+        status=status,
+    )
+
+
+def automation_rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
+    _require_manager(request)
+    rule = AutoReplyRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    form = AutoReplyRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+        return redirect("inbox:automation")
+    return render(
+        request,
+        "inbox/automation_rule_edit.html",
+        {"form": form, "rule": rule},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def automation_rule_delete(request: ClientRequest, rule_id: int) -> HttpResponse:
+    _require_manager(request)
+    deleted, _rows = AutoReplyRule.objects.filter(pk=rule_id).delete()
+    if not deleted:
+        raise Http404
+    messages.success(request, _("Rule deleted."))
+    return redirect("inbox:automation")
+
+
+@require_POST
+def account_maintenance(request: ClientRequest, account_id: int) -> HttpResponse:
+    """Put one of this client's accounts in maintenance mode, or back to active."""
+    _require_manager(request)
+    account = ConnectedAccount.objects.filter(pk=account_id, client=request.client).first()
+    if account is None or account.status == ConnectedAccount.Status.CLOSED:
+        raise Http404
+    form = MaintenanceForm(request.POST, prefix=f"account-{account.pk}")
+    if not form.is_valid():
+        return _render(request, AutoReplyRuleForm(), status=422, account_forms={account.pk: form})
+    account.status = form.cleaned_data["status"]
+    account.maintenance_message = form.cleaned_data["maintenance_message"].strip()
+    account.save(update_fields=["status", "maintenance_message"])
+    messages.success(request, _("%(account)s updated.") % {"account": account.name})
+    return redirect("inbox:automation")
