@@ -12,6 +12,7 @@ from clients.models import Platform
 from clients.services import connect_account, create_client
 from guidelines.services import save_guideline_version
 from inbox.approvals import get_approval_policy
+from inbox.models import AutoReplyRule
 
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - printed to the demo user on purpose
 DEMO_AGENCY_SLUG = "demo-agency"
@@ -126,6 +127,17 @@ class Command(BaseCommand):
                 policy.mode = DEMO_APPROVAL_MODES[client.slug]
                 policy.approver_emails = ["brand-stakeholder@demo.parley.test"]
                 policy.save()
+            if client.slug == "northwind-coffee":
+                with tenant_context(client):
+                    AutoReplyRule.objects.create(
+                        name="Shipping to Ireland",
+                        keywords=["ship to Ireland", "shipping to Ireland"],
+                        kinds=["comment"],
+                        response=(
+                            "Hi {contact.first_name}, yes: we ship to Ireland in 3 to 5 "
+                            "working days. — Team Northwind"
+                        ),
+                    )
         self.stdout.write(self.style.SUCCESS("Seeded the demo agency."))
 
     def print_logins(self) -> None:
