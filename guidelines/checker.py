@@ -36,6 +36,7 @@ NETWORK_LIMITS: dict[str, int] = {
 }
 INSTAGRAM_DM_LIMIT = 1000
 META_MESSAGING_WINDOW = dt.timedelta(hours=24)
+META_PRIVATE_REPLY_WINDOW = dt.timedelta(days=7)
 META_MESSAGING_NETWORKS = {"messenger", "instagram"}
 X_URL_WEIGHT = 23
 # twitter-text v3: code points in these ranges weigh 1, all others 2; an emoji counts as 2.
@@ -76,6 +77,8 @@ class CheckContext:
     contact_first_name: str = ""
     # For direct messages: when the person last wrote to us (Meta's 24-hour window).
     last_inbound_at: dt.datetime | None = None
+    # For a private reply to a comment: the comment's time (Meta allows 7 days).
+    private_reply_to_comment_at: dt.datetime | None = None
     now: dt.datetime | None = None
 
 
@@ -128,6 +131,7 @@ def check_reply(text: str, context: CheckContext, guideline: Guideline) -> Check
     if over_at is not None:
         violations.append(_too_long(text, context.network, length, limit, over_at))
     violations += _meta_window(context)
+    violations += _private_reply_window(context)
     violations += _phrases(text, rules)
     violations += _formality(text, context.language, rules.formality)
     violations += _requirement(text, rules.greeting, "greeting", context, at_start=True)
@@ -200,6 +204,23 @@ def _too_long(text: str, network: str, length: int, limit: int, over_at: int) ->
         suggestion=_("Shorten the reply by %(excess)d %(unit)s.")
         % {"excess": length - limit, "unit": unit},
     )
+
+
+def _private_reply_window(context: CheckContext) -> list[Violation]:
+    commented_at = context.private_reply_to_comment_at
+    now = context.now or dt.datetime.now(dt.UTC)
+    if commented_at is None or now - commented_at <= META_PRIVATE_REPLY_WINDOW:
+        return []
+    return [
+        Violation(
+            rule="private_reply_window",
+            severity="block",
+            start=0,
+            end=0,
+            message=_("Meta allows a private reply only within 7 days of the comment."),
+            suggestion=_("Reply publicly under the comment instead."),
+        )
+    ]
 
 
 def _meta_window(context: CheckContext) -> list[Violation]:

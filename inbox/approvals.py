@@ -165,7 +165,9 @@ def approve_reply(
         note = ""
         if edited_text is not None and edited_text.strip() != reply.text:
             edited_text = edited_text.strip()
-            version, result = check_reply_text(interaction=reply.interaction, text=edited_text)
+            version, result = check_reply_text(
+                interaction=reply.interaction, text=edited_text, private=reply.is_private
+            )
             if result.is_blocked or not edited_text:
                 raise ApprovalRefused(
                     " ".join(v.message for v in result.violations if v.severity == "block")

@@ -32,15 +32,16 @@ def _matches(rule: AutoReplyRule, interaction: Interaction) -> bool:
     )
 
 
-def choose_automatic_reply(interaction: Interaction) -> tuple[str, str] | None:
-    """(rule name, reply template) for `interaction`, or None. A dormant account's maintenance
-    message comes first; then the first active rule whose kind and keywords match."""
+def choose_automatic_reply(interaction: Interaction) -> tuple[str, str, bool] | None:
+    """(rule name, reply template, privately) for `interaction`, or None. A dormant account's
+    maintenance message comes first; then the first active rule whose kind and keywords
+    match."""
     account = interaction.connected_account
     if account.status == ConnectedAccount.Status.MAINTENANCE and account.maintenance_message:
-        return MAINTENANCE_RULE, account.maintenance_message
+        return MAINTENANCE_RULE, account.maintenance_message, False
     for rule in AutoReplyRule.objects.filter(is_active=True):
         if _matches(rule, interaction):
-            return rule.name, rule.response
+            return rule.name, rule.response, rule.reply_privately
     return None
 
 
@@ -71,7 +72,7 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
     )
     if interaction is None or interaction.contact_id is None or choice is None:
         return None
-    rule_name, template = choice
+    rule_name, template, private = choice
     client = getattr(connection, "tenant", None)
     if not isinstance(client, Client):
         raise RuntimeError("Automation runs inside a client's schema.")
@@ -91,7 +92,7 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
                     outcome=AutomationEvent.Outcome.RATE_LIMITED,
                 )
             text = render_saved_reply(template, interaction=interaction, agent=None, client=client)
-            version, result = check_reply_text(interaction=interaction, text=text)
+            version, result = check_reply_text(interaction=interaction, text=text, private=private)
             if result.is_blocked:
                 return AutomationEvent.objects.create(
                     interaction=interaction,
@@ -103,6 +104,7 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
                 interaction=interaction,
                 author=None,
                 text=text,
+                is_private=private,
                 automation_rule=rule_name,
                 guideline_version=version,
                 guideline_violations=[v.as_dict() for v in result.violations],

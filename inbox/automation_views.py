@@ -34,7 +34,7 @@ class AutoReplyRuleForm(forms.ModelForm):
 
     class Meta:
         model = AutoReplyRule
-        fields = ["name", "position", "response", "is_active"]
+        fields = ["name", "position", "response", "reply_privately", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,3 +10,4 @@ class ReplyForm(forms.Form):
         max_length=MAX_REPLY_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    private = forms.BooleanField(label=_("Reply privately in Messenger"), required=False)

@@ -162,6 +162,8 @@ class Reply(models.Model):
     # Sent by automation rather than a person: the rule's name ("maintenance" for the
     # maintenance-mode answer).
     automation_rule = models.CharField(max_length=200, blank=True)
+    # Sent to the commenter in Messenger instead of under the comment (a "private reply").
+    is_private = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -240,6 +242,9 @@ class AutoReplyRule(models.Model):
     kinds = models.JSONField(default=list, help_text=_("Interaction kinds it answers."))
     response = models.TextField(
         _("reply"), help_text=_("Saved-reply variables work here, e.g. {contact.first_name}.")
+    )
+    reply_privately = models.BooleanField(
+        _("answer privately"), default=False, help_text=_("In Messenger, not under the comment.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

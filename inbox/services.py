@@ -38,6 +38,8 @@ KINDS_THAT_MAY_NEED_A_REPLY = {
 }
 # What the connectors can answer today; the composer is shown for these.
 REPLYABLE_KINDS = {InteractionKind.COMMENT}
+# Where a comment can be answered privately, in the platform's messenger.
+PRIVATE_REPLY_PLATFORMS = {"facebook"}
 MAX_REPLY_LENGTH = 8000  # Facebook's comment limit; per-network limits belong to the checker.
 
 
@@ -178,17 +180,18 @@ class ReplyBlockedByGuideline(ReplyNotAllowed):
         self.result = result
 
 
-def check_reply_text(*, interaction: Interaction, text: str) -> tuple[int | None, CheckResult]:
-    """Check `text` as a reply to `interaction` against the guideline in force.
-
-    Returns (the guideline version number or None, the result)."""
+def check_reply_text(
+    *, interaction: Interaction, text: str, private: bool = False
+) -> tuple[int | None, CheckResult]:
+    """Check `text` as a reply to `interaction` (privately: in Messenger) against the guideline
+    in force. Returns (the guideline version number or None, the result)."""
     version, guideline = get_current_guideline()
     return (version.number if version else None), check_reply(
-        text, reply_check_context(interaction), guideline
+        text, reply_check_context(interaction, private=private), guideline
     )
 
 
-def reply_check_context(interaction: Interaction) -> CheckContext:
+def reply_check_context(interaction: Interaction, *, private: bool = False) -> CheckContext:
     """What the checker needs to know about the conversation being answered."""
     client = getattr(connection, "tenant", None)  # set by django-tenants for this schema
     contact_name = interaction.contact.name if interaction.contact else ""
@@ -204,15 +207,18 @@ def reply_check_context(interaction: Interaction) -> CheckContext:
         )
     return CheckContext(
         language=getattr(client, "default_language", "en"),
-        network=interaction.platform,
+        network="messenger" if private else interaction.platform,
         kind=interaction.kind,
         contact_first_name=(contact_name.split() or [""])[0],
         last_inbound_at=last_inbound_at,
+        private_reply_to_comment_at=interaction.occurred_at if private else None,
     )
 
 
 @transaction.atomic
-def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
+def create_reply(
+    *, interaction: Interaction, author: User, text: str, private: bool = False
+) -> Reply:
     """Create a reply to `interaction`, checked against the guideline.
 
     1. Refuse empty or too long text and interactions that cannot be answered
@@ -232,13 +238,16 @@ def create_reply(*, interaction: Interaction, author: User, text: str) -> Reply:
         raise ReplyNotAllowed(_("This interaction cannot be answered from Parley."))
     if interaction.is_deleted:
         raise ReplyNotAllowed(_("The comment was deleted on the platform."))
-    version, result = check_reply_text(interaction=interaction, text=text)
+    if private and interaction.platform not in PRIVATE_REPLY_PLATFORMS:
+        raise ReplyNotAllowed(_("Private replies are not possible on this network."))
+    version, result = check_reply_text(interaction=interaction, text=text, private=private)
     if result.is_blocked:
         raise ReplyBlockedByGuideline(result)
     reply = Reply.objects.create(
         interaction=interaction,
         author=author,
         text=text,
+        is_private=private,
         guideline_version=version,
         guideline_violations=[v.as_dict() for v in result.violations],
     )
@@ -276,7 +285,9 @@ def send_reply(*, reply_id: int) -> Reply | None:
         return None
     interaction = reply.interaction
     # The guideline may have changed since the reply was written or approved.
-    version, result = check_reply_text(interaction=interaction, text=reply.text)
+    version, result = check_reply_text(
+        interaction=interaction, text=reply.text, private=reply.is_private
+    )
     if result.is_blocked:
         message = _("Blocked by guideline version %(version)s: %(reasons)s") % {
             "version": version,
@@ -290,7 +301,10 @@ def send_reply(*, reply_id: int) -> Reply | None:
     try:
         if connector is None:
             raise PermanentPlatformError(_("Replies to this platform are not supported yet."))
-        external_id = connector.reply_to_comment(
+        send = (
+            connector.private_reply_to_comment if reply.is_private else connector.reply_to_comment
+        )
+        external_id = send(
             interaction.connected_account, comment_id=interaction.external_id, text=reply.text
         )
     except TransientPlatformError as error:

@@ -60,6 +60,7 @@ def _render_detail(
         "form": form,
         "can_reply": role_allows(request.client_role, Capability.REPLY)
         and interaction.kind in services.REPLYABLE_KINDS,
+        "can_reply_privately": interaction.platform in services.PRIVATE_REPLY_PLATFORMS,
     }
     template = "inbox/interaction_detail.html"
     if request.htmx:
@@ -76,7 +77,10 @@ def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.create_reply(
-                interaction=interaction, author=request.user, text=form.cleaned_data["text"]
+                interaction=interaction,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                private=form.cleaned_data["private"],
             )
         except services.ReplyNotAllowed as error:
             form.add_error("text", str(error))
@@ -94,7 +98,9 @@ def reply_check(request: ClientRequest, interaction_id: int) -> HttpResponse:
     """The composer's live check: the draft against the guideline, as the agent types."""
     interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
     text = request.POST.get("text", "")[: services.MAX_REPLY_LENGTH * 2]
-    version, result = services.check_reply_text(interaction=interaction, text=text)
+    version, result = services.check_reply_text(
+        interaction=interaction, text=text, private=request.POST.get("private") == "on"
+    )
     return render(
         request,
         "inbox/interaction_detail.html#reply-check",

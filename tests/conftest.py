@@ -184,6 +184,7 @@ class Simulator:
         with self.state.lock:
             self.state.requests.clear()
             self.state.failures.clear()
+            self.state.privately_answered_comments.clear()
 
 
 @pytest.fixture(scope="session")

@@ -96,6 +96,20 @@ def _author(value: dict[str, Any]) -> NormalizedAuthor | None:
     )
 
 
+def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
+    """Answer a commenter in Messenger (platforms.md §1.11: one per comment, within 7 days);
+    returns the message id."""
+    body = meta.graph_post(
+        f"{account.external_account_id}/messages",
+        access_token=_page_token(account),
+        json_body={"recipient": {"comment_id": comment_id}, "message": {"text": text}},
+    )
+    message_id = body.get("message_id")
+    if not message_id:
+        raise PermanentPlatformError("Facebook accepted the message but returned no id.")
+    return str(message_id)
+
+
 def _page_token(account: ConnectedAccount) -> str:
     token = decrypt_token(account.access_token_encrypted) if account.access_token_encrypted else ""
     if not token:

@@ -143,13 +143,21 @@ def canonical_verb(verb: str) -> str:
 # --- Graph API transport ------------------------------------------------------------------
 
 
-def graph_post(path: str, *, access_token: str, data: dict[str, Any]) -> dict[str, Any]:
-    """POST to the Graph API and return the JSON body, or raise a PlatformError subclass."""
+def graph_post(
+    path: str,
+    *,
+    access_token: str,
+    data: dict[str, Any] | None = None,
+    json_body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """POST form `data` or a JSON body to the Graph API; return the JSON answer, or raise a
+    PlatformError subclass."""
     url = f"{settings.META_GRAPH_BASE_URL.rstrip('/')}/{path.lstrip('/')}"
     try:
         response = httpx.post(
             url,
             data=data,
+            json=json_body,
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=settings.PLATFORM_HTTP_TIMEOUT_SECONDS,
         )

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 _GRAPH_COMMENT_REPLY = re.compile(r"^/v\d+\.\d+/(?P<object_id>[\w.-]+)/comments/?$")
+_GRAPH_MESSAGES = re.compile(r"^/v\d+\.\d+/(?P<page_id>[\w.-]+)/messages/?$")
 _MAX_RECORDED = 10_000
 
 
@@ -35,6 +36,8 @@ class SimulatorState:
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.failures: list[FailureRule] = []
+        # Meta allows one private reply per comment.
+        self.privately_answered_comments: set[str] = set()
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -131,7 +134,32 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             object_id = match.group("object_id")
             post_object_id = object_id.split("_")[0]
             return 200, {"id": f"{post_object_id}_{_new_object_id()}"}
+        messages_match = _GRAPH_MESSAGES.match(path)
+        if method == "POST" and messages_match:
+            return self._send_message(body)
         return _meta_error(400, 100, f"Unsupported {method} request to {path}")
+
+    def _send_message(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        recipient = _object(body.get("recipient"))
+        message = _object(body.get("message"))
+        if not str(message.get("text") or "").strip():
+            return _meta_error(400, 100, "(#100) The parameter message is required")
+        comment_id = recipient.get("comment_id")
+        if comment_id:
+            with self.state.lock:
+                if comment_id in self.state.privately_answered_comments:
+                    return _meta_error(400, 10900, "Activity already replied to")
+                self.state.privately_answered_comments.add(comment_id)
+            return 200, {
+                "recipient_id": _new_object_id(),
+                "message_id": f"m_{secrets.token_urlsafe(16)}",
+            }
+        if recipient.get("id"):
+            return 200, {
+                "recipient_id": str(recipient["id"]),
+                "message_id": f"m_{secrets.token_urlsafe(16)}",
+            }
+        return _meta_error(400, 100, "(#100) The parameter recipient is required")
 
     def _control(  # noqa: PLR0911 - one return per control route
         self, method: str, path: str, body: dict[str, Any]
@@ -143,6 +171,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             if method == "DELETE":
                 with state.lock:
                     state.requests.clear()
+                    state.privately_answered_comments.clear()
                 return 200, {"cleared": True}
             with state.lock:
                 return 200, {"requests": list(state.requests)}
@@ -176,6 +205,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
