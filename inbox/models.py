@@ -89,6 +89,8 @@ class Interaction(models.Model):
     external_id = models.CharField(max_length=255)
     parent_external_id = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)
+    # [{"type": "image", "url": "https://..."}], as the platform sent them; shown as links.
+    attachments = models.JSONField(default=list, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
     occurred_at = models.DateTimeField(help_text=_("When it happened on the platform."))
     # The platform time of the latest lifecycle event applied: older ones arriving late are ignored.

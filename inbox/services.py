@@ -37,7 +37,7 @@ KINDS_THAT_MAY_NEED_A_REPLY = {
     InteractionKind.REVIEW,
 }
 # What the connectors can answer today; the composer is shown for these.
-REPLYABLE_KINDS = {InteractionKind.COMMENT}
+REPLYABLE_KINDS = {InteractionKind.COMMENT, InteractionKind.DIRECT_MESSAGE}
 # Where a comment can be answered privately, in the platform's messenger.
 PRIVATE_REPLY_PLATFORMS = {"facebook"}
 MAX_REPLY_LENGTH = 8000  # Facebook's comment limit; per-network limits belong to the checker.
@@ -69,6 +69,7 @@ def ingest_interaction(
             "direction": normalized.direction,
             "parent_external_id": normalized.parent_external_id,
             "text": normalized.text,
+            "attachments": list(normalized.attachments),
             "permalink": normalized.permalink,
             "occurred_at": normalized.occurred_at,
             "platform_updated_at": normalized.occurred_at,
@@ -85,15 +86,36 @@ def ingest_interaction(
 
             run_automation_task.delay_on_commit(interaction.pk)
         elif not is_inbound:
-            # The page answered (here or in another tool): the parent no longer waits.
-            Interaction.objects.filter(
-                platform=normalized.platform, external_id=normalized.parent_external_id
-            ).update(needs_reply=False)
+            # The page answered (here or in another tool): what it answers no longer waits.
+            mark_answered(interaction)
         return interaction
     interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if normalized.action != InteractionAction.CREATED:
         _apply_lifecycle(interaction, normalized, record_revision=True)
     return interaction
+
+
+def mark_answered(answer: Interaction | Reply) -> None:
+    """What an answer settles no longer needs a reply: in a direct-message thread, everything
+    the person wrote before it; elsewhere, the comment it answers."""
+    if isinstance(answer, Reply):
+        interaction, answered_at = answer.interaction, timezone.now()
+    else:
+        parent = Interaction.objects.filter(
+            platform=answer.platform, external_id=answer.parent_external_id
+        )
+        interaction, answered_at = answer, answer.occurred_at
+        if answer.kind != InteractionKind.DIRECT_MESSAGE:
+            parent.update(needs_reply=False)
+            return
+    if interaction.kind == InteractionKind.DIRECT_MESSAGE:
+        Interaction.objects.filter(
+            conversation_id=interaction.conversation_id,
+            direction=Direction.INBOUND,
+            occurred_at__lte=answered_at,
+        ).update(needs_reply=False)
+    else:
+        Interaction.objects.filter(pk=interaction.pk).update(needs_reply=False)
 
 
 def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
@@ -238,7 +260,10 @@ def create_reply(
         raise ReplyNotAllowed(_("This interaction cannot be answered from Parley."))
     if interaction.is_deleted:
         raise ReplyNotAllowed(_("The comment was deleted on the platform."))
-    if private and interaction.platform not in PRIVATE_REPLY_PLATFORMS:
+    if private and (
+        interaction.platform not in PRIVATE_REPLY_PLATFORMS
+        or interaction.kind != InteractionKind.COMMENT
+    ):
         raise ReplyNotAllowed(_("Private replies are not possible on this network."))
     version, result = check_reply_text(interaction=interaction, text=text, private=private)
     if result.is_blocked:
@@ -279,7 +304,9 @@ def send_reply(*, reply_id: int) -> Reply | None:
     A worker that dies between 2 and 3 leaves the reply in `sending`: it is never re-sent
     blindly. Returns None when the reply is gone or not ready to send."""
     reply = (
-        Reply.objects.select_related("interaction__connected_account").filter(pk=reply_id).first()
+        Reply.objects.select_related("interaction__connected_account", "interaction__contact")
+        .filter(pk=reply_id)
+        .first()
     )
     if reply is None or not transition_reply(reply, Reply.Status.APPROVED, Reply.Status.SENDING):
         return None
@@ -301,12 +328,21 @@ def send_reply(*, reply_id: int) -> Reply | None:
     try:
         if connector is None:
             raise PermanentPlatformError(_("Replies to this platform are not supported yet."))
-        send = (
-            connector.private_reply_to_comment if reply.is_private else connector.reply_to_comment
-        )
-        external_id = send(
-            interaction.connected_account, comment_id=interaction.external_id, text=reply.text
-        )
+        account = interaction.connected_account
+        if interaction.kind == InteractionKind.DIRECT_MESSAGE:
+            external_id = connector.send_direct_message(
+                account,
+                recipient_id=interaction.contact.external_id if interaction.contact else "",
+                text=reply.text,
+            )
+        elif reply.is_private:
+            external_id = connector.private_reply_to_comment(
+                account, comment_id=interaction.external_id, text=reply.text
+            )
+        else:
+            external_id = connector.reply_to_comment(
+                account, comment_id=interaction.external_id, text=reply.text
+            )
     except TransientPlatformError as error:
         transition_reply(reply, Reply.Status.SENDING, Reply.Status.APPROVED, note=error.message)
         raise
@@ -327,7 +363,7 @@ def send_reply(*, reply_id: int) -> Reply | None:
             external_id=external_id,
             sent_at=timezone.now(),
         )
-        Interaction.objects.filter(pk=interaction.pk).update(needs_reply=False)
+        mark_answered(reply)
     return reply
 
 

@@ -74,6 +74,7 @@ class NormalizedInteraction:
     occurred_at: dt.datetime
     permalink: str = ""
     thread_permalink: str = ""
+    attachments: tuple[dict[str, str], ...] = ()
 
 
 class PlatformError(Exception):

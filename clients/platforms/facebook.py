@@ -101,7 +101,7 @@ def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text
     returns the message id."""
     body = meta.graph_post(
         f"{account.external_account_id}/messages",
-        access_token=_page_token(account),
+        access_token=page_token(account),
         json_body={"recipient": {"comment_id": comment_id}, "message": {"text": text}},
     )
     message_id = body.get("message_id")
@@ -110,7 +110,7 @@ def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text
     return str(message_id)
 
 
-def _page_token(account: ConnectedAccount) -> str:
+def page_token(account: ConnectedAccount) -> str:
     token = decrypt_token(account.access_token_encrypted) if account.access_token_encrypted else ""
     if not token:
         raise PermanentPlatformError(
@@ -132,7 +132,7 @@ def _comment_permalink(post_permalink: str, comment_id: str) -> str:
 def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
     """Post `text` as the Page under a comment; returns the new comment's id."""
     body = meta.graph_post(
-        f"{comment_id}/comments", access_token=_page_token(account), data={"message": text}
+        f"{comment_id}/comments", access_token=page_token(account), data={"message": text}
     )
     new_id = body.get("id")
     if not new_id:

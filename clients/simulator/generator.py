@@ -103,6 +103,44 @@ def feed_comment_delivery(
     }
 
 
+def messenger_delivery(
+    *,
+    page_id: str,
+    person_id: str,
+    text: str,
+    mid: str | None = None,
+    timestamp_ms: int | None = None,
+    is_echo: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A Messenger message delivery in the shape of platforms.md §1.6 (an echo when the Page
+    itself sent it)."""
+    timestamp_ms = timestamp_ms or int(time.time() * 1000)
+    message: dict[str, Any] = {"mid": mid or f"m_{_digits(20)}", "text": text}
+    if attachments:
+        message["attachments"] = attachments
+    if is_echo:
+        message["is_echo"] = True
+    sender, recipient = (page_id, person_id) if is_echo else (person_id, page_id)
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": page_id,
+                "time": timestamp_ms + 300,
+                "messaging": [
+                    {
+                        "sender": {"id": sender},
+                        "recipient": {"id": recipient},
+                        "timestamp": timestamp_ms,
+                        "message": message,
+                    }
+                ],
+            }
+        ],
+    }
+
+
 def random_demo_comment(*, page_id: str, language: str, post_object_id: str) -> dict[str, Any]:
     author_name, message = random.choice(DEMO_COMMENTS.get(language) or DEMO_COMMENTS["en"])
     return feed_comment_delivery(
