@@ -12,12 +12,45 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, ConnectedAccount
-from clients.platforms.base import Direction
-from inbox.models import AutomationEvent, AutoReplyRule, Contact, Interaction, Reply, ReplyEvent
+from clients.platforms.base import Direction, InteractionKind
+from inbox.models import (
+    AutomationEvent,
+    AutoReplyRule,
+    Contact,
+    Conversation,
+    Interaction,
+    Reply,
+    ReplyEvent,
+)
 from inbox.saved_replies import render_saved_reply
 from inbox.transitions import transition_reply
 
 MAINTENANCE_RULE = "maintenance"
+HANDOFF_RULE = "handoff"
+# People asking for a person, in the languages Parley speaks: automation steps back.
+HANDOFF_PHRASES = (
+    "human",
+    "real person",
+    "a person",
+    "an agent",
+    "speak to someone",
+    "talk to someone",
+    "mensch",
+    "mitarbeiter",
+    "echte person",
+    "człowiek",
+    "konsultant",
+    "konsultantem",
+    "prawdziwa osoba",
+    "человек",
+    "оператор",
+    "живой человек",
+    "сотрудник",
+)
+HANDOFF_PAUSE = dt.timedelta(hours=24)
+_HANDOFF = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(p) for p in HANDOFF_PHRASES) + r")(?!\w)", re.IGNORECASE
+)
 # At most one automated reply per person in this window: two bots answering each other's
 # keywords stop after one round.
 COOLDOWN = dt.timedelta(hours=1)
@@ -51,55 +84,58 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
 
     1. Only new inbound messages from a known person that Parley can answer qualify; our own
        echoes never do, which is what keeps automation from answering itself.
-    2. Lock the person's row, so concurrent messages from them are decided one at a time.
-    3. Record the decision (replied, rate-limited, blocked by the guideline) as an
-       AutomationEvent, unique per interaction: a repeated task changes nothing.
-    4. A reply goes out through the normal path: checked, then approved by the rule, then sent.
-    """
-    from inbox.services import REPLYABLE_KINDS, check_reply_text
-    from inbox.tasks import send_reply_task
+    2. A direct message asking for a person pauses automation in its conversation (handoff).
+    3. The maintenance message, else the first matching rule, is the answer (`_answer`)."""
+    from inbox.services import REPLYABLE_KINDS
 
     interaction = (
-        Interaction.objects.select_related("contact", "connected_account")
+        Interaction.objects.select_related("contact", "connected_account", "conversation")
         .filter(pk=interaction_id, direction=Direction.INBOUND, is_deleted=False)
         .exclude(contact=None)
         .first()
     )
-    choice = (
-        choose_automatic_reply(interaction)
-        if interaction is not None and interaction.kind in REPLYABLE_KINDS
-        else None
-    )
-    if interaction is None or interaction.contact_id is None or choice is None:
+    if interaction is None or interaction.kind not in REPLYABLE_KINDS:
         return None
-    rule_name, template, private = choice
+    if interaction.kind == InteractionKind.DIRECT_MESSAGE and _HANDOFF.search(interaction.text):
+        return _hand_off(interaction)
+    paused_until = interaction.conversation.automation_paused_until
+    if paused_until is not None and paused_until > timezone.now():
+        return None
+    choice = choose_automatic_reply(interaction)
+    return _answer(interaction, *choice) if choice is not None else None
+
+
+def _answer(
+    interaction: Interaction, rule_name: str, template: str, private: bool
+) -> AutomationEvent | None:
+    """Send the rule's answer through the normal path, or record why not.
+
+    Decided under a lock on the person's row, so concurrent messages from them are decided
+    one at a time; the AutomationEvent is unique per interaction, so a repeated task changes
+    nothing."""
+    from inbox.services import check_reply_text
+    from inbox.tasks import send_reply_task
+
     client = getattr(connection, "tenant", None)
-    if not isinstance(client, Client):
-        raise RuntimeError("Automation runs inside a client's schema.")
+    if not isinstance(client, Client) or interaction.contact_id is None:
+        raise RuntimeError("Automation answers a known person inside a client's schema.")
+    contact_id: int = interaction.contact_id
     try:
         with transaction.atomic():
-            Contact.objects.select_for_update().filter(pk=interaction.contact_id).first()
+            Contact.objects.select_for_update().filter(pk=contact_id).first()
             if AutomationEvent.objects.filter(interaction=interaction).exists():
                 return None
             recently = Reply.objects.filter(
-                interaction__contact_id=interaction.contact_id,
+                interaction__contact_id=contact_id,
                 created_at__gte=timezone.now() - COOLDOWN,
             ).exclude(automation_rule="")
             if recently.exists():
-                return AutomationEvent.objects.create(
-                    interaction=interaction,
-                    rule=rule_name,
-                    outcome=AutomationEvent.Outcome.RATE_LIMITED,
-                )
+                return _log(interaction, rule_name, AutomationEvent.Outcome.RATE_LIMITED)
             text = render_saved_reply(template, interaction=interaction, agent=None, client=client)
             version, result = check_reply_text(interaction=interaction, text=text, private=private)
             if result.is_blocked:
-                return AutomationEvent.objects.create(
-                    interaction=interaction,
-                    rule=rule_name,
-                    outcome=AutomationEvent.Outcome.BLOCKED,
-                    detail=" ".join(v.message for v in result.violations if v.severity == "block"),
-                )
+                blocking = " ".join(v.message for v in result.violations if v.severity == "block")
+                return _log(interaction, rule_name, AutomationEvent.Outcome.BLOCKED, blocking)
             reply = Reply.objects.create(
                 interaction=interaction,
                 author=None,
@@ -118,11 +154,31 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
                 note=_("Sent by the automatic rule “%(rule)s”.") % {"rule": rule_name},
             )
             send_reply_task.delay_on_commit(reply.pk)
-            return AutomationEvent.objects.create(
-                interaction=interaction,
-                rule=rule_name,
-                outcome=AutomationEvent.Outcome.REPLIED,
-                reply=reply,
-            )
+            return _log(interaction, rule_name, AutomationEvent.Outcome.REPLIED, reply=reply)
     except IntegrityError:
         return None  # another run decided this interaction at the same moment
+
+
+def _log(
+    interaction: Interaction,
+    rule: str,
+    outcome: AutomationEvent.Outcome,
+    detail: str = "",
+    reply: Reply | None = None,
+) -> AutomationEvent:
+    return AutomationEvent.objects.create(
+        interaction=interaction, rule=rule, outcome=outcome, detail=detail, reply=reply
+    )
+
+
+def _hand_off(interaction: Interaction) -> AutomationEvent | None:
+    """The person asked for a human: pause automation in the conversation and say so in the
+    log. The message keeps waiting for an agent."""
+    try:
+        with transaction.atomic():
+            Conversation.objects.filter(pk=interaction.conversation_id).update(
+                automation_paused_until=timezone.now() + HANDOFF_PAUSE
+            )
+            return _log(interaction, HANDOFF_RULE, AutomationEvent.Outcome.HANDED_OFF)
+    except IntegrityError:
+        return None

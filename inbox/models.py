@@ -58,6 +58,8 @@ class Conversation(models.Model):
     permalink = models.URLField(max_length=1000, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     last_activity_at = models.DateTimeField()
+    # The person asked for a human: automation stays out of this conversation until then.
+    automation_paused_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,6 +265,7 @@ class AutomationEvent(models.Model):
     class Outcome(models.TextChoices):
         REPLIED = "replied", _("Replied")
         RATE_LIMITED = "rate_limited", _("Skipped: already answered this person recently")
+        HANDED_OFF = "handed_off", _("Handed to a person: they asked for one")
         BLOCKED = "blocked", _("Skipped: the guideline blocks the text")
 
     interaction = models.ForeignKey(

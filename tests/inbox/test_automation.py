@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from clients.platforms.meta import split_delivery
 from clients.services import process_inbound_event, store_inbound_events
-from clients.simulator.generator import feed_comment_delivery
+from clients.simulator.generator import feed_comment_delivery, messenger_delivery
 from guidelines.services import save_guideline_version
 from inbox.automation import run_automation
 from inbox.models import AutomationEvent, AutoReplyRule, Interaction, Reply
@@ -229,3 +229,69 @@ def test_manager_cannot_touch_another_clients_account(client: HttpClient, cast: 
     assert response.status_code == 404
     cast.page_b.refresh_from_db()
     assert cast.page_b.status == "active"
+
+
+# --- direct messages ---------------------------------------------------------------------
+
+PERSON = "7000000000000001"
+
+
+def dm(text: str, minutes_ago: float = 0, mid: str | None = None) -> dict[str, Any]:
+    from django.utils import timezone
+
+    at = int((timezone.now().timestamp() - minutes_ago * 60) * 1000)
+    return messenger_delivery(page_id=PAGE_A, person_id=PERSON, text=text, timestamp_ms=at, mid=mid)
+
+
+def messenger_calls(simulator: Simulator) -> list[dict[str, Any]]:
+    return [r for r in simulator.requests if r["path"].endswith("/messages")]
+
+
+@pytest.fixture
+def dm_rule(cast: Cast, in_client_a: Any) -> AutoReplyRule:
+    return AutoReplyRule.objects.create(
+        name="Order status",
+        keywords=["order", "Bestellung", "zamówienie"],
+        kinds=["dm"],
+        response="You can follow your order at https://brand-a.test/orders.",
+    )
+
+
+def test_direct_message_keyword_is_answered_in_messenger(
+    dm_rule: AutoReplyRule, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    deliver(dm("Where is my Bestellung?"), django_capture_on_commit_callbacks)
+
+    [call] = messenger_calls(simulator)
+    assert call["body"]["recipient"] == {"id": PERSON}
+    assert AutomationEvent.objects.get().outcome == "replied"
+
+
+def test_asking_for_a_person_hands_the_conversation_over(
+    dm_rule: AutoReplyRule, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    deliver(
+        dm("Ich möchte mit einem Mitarbeiter sprechen, nicht mit einem Bot"),
+        django_capture_on_commit_callbacks,
+    )
+    deliver(dm("Also: where is my order?", mid="m_later"), django_capture_on_commit_callbacks)
+
+    assert messenger_calls(simulator) == []
+    assert list(AutomationEvent.objects.values_list("rule", "outcome")) == [
+        ("handoff", "handed_off")
+    ]
+    first, later = Interaction.objects.order_by("occurred_at")
+    assert first.needs_reply
+    assert later.needs_reply
+    assert first.conversation.automation_paused_until is not None
+
+
+def test_handoff_words_in_comments_do_not_pause_anything(
+    hours_rule: AutoReplyRule, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    deliver(
+        comment(1, text="Are your opening hours human-friendly?"),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert len(graph_calls(simulator)) == 1
