@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, ConnectedAccount
 from clients.platforms.base import Direction, InteractionKind
+from escalation.business_hours import is_open
 from inbox.models import (
     AutomationEvent,
     AutoReplyRule,
@@ -72,9 +73,16 @@ def choose_automatic_reply(interaction: Interaction) -> tuple[str, str, bool] | 
     account = interaction.connected_account
     if account.status == ConnectedAccount.Status.MAINTENANCE and account.maintenance_message:
         return MAINTENANCE_RULE, account.maintenance_message, False
+    open_now: bool | None = None  # looked up only if a rule depends on it
     for rule in AutoReplyRule.objects.filter(is_active=True):
-        if _matches(rule, interaction):
-            return rule.name, rule.response, rule.reply_privately
+        if not _matches(rule, interaction):
+            continue
+        if rule.active_when != AutoReplyRule.When.ALWAYS:
+            if open_now is None:
+                open_now = is_open(interaction.occurred_at)
+            if open_now != (rule.active_when == AutoReplyRule.When.WITHIN_BUSINESS_HOURS):
+                continue
+        return rule.name, rule.response, rule.reply_privately
     return None
 
 

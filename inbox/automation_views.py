@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import holidays
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,8 @@ from accounts.roles import Capability, role_allows
 from clients.http import ClientRequest
 from clients.models import ConnectedAccount
 from clients.platforms.base import InteractionKind
+from escalation.business_hours import ScheduleInvalid, get_business_hours, parse_intervals
+from escalation.models import BusinessHours
 from inbox.models import AutomationEvent, AutoReplyRule
 from inbox.services import REPLYABLE_KINDS
 
@@ -34,7 +38,7 @@ class AutoReplyRuleForm(forms.ModelForm):
 
     class Meta:
         model = AutoReplyRule
-        fields = ["name", "position", "response", "reply_privately", "is_active"]
+        fields = ["name", "position", "response", "active_when", "reply_privately", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,6 +84,76 @@ class MaintenanceForm(forms.Form):
         return cleaned
 
 
+WEEKDAY_LABELS = {
+    "mon": gettext_lazy("Monday"),
+    "tue": gettext_lazy("Tuesday"),
+    "wed": gettext_lazy("Wednesday"),
+    "thu": gettext_lazy("Thursday"),
+    "fri": gettext_lazy("Friday"),
+    "sat": gettext_lazy("Saturday"),
+    "sun": gettext_lazy("Sunday"),
+}
+
+
+class BusinessHoursForm(forms.Form):
+    holiday_country = forms.CharField(
+        label=gettext_lazy("Closed on the public holidays of (country code)"),
+        required=False,
+        max_length=8,
+    )
+    closed_days = forms.CharField(
+        label=gettext_lazy("Other closed days (YYYY-MM-DD, one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day, label in WEEKDAY_LABELS.items():
+            self.fields[day] = forms.CharField(
+                label=label,
+                required=False,
+                help_text=gettext_lazy("e.g. 09:00-12:00, 13:00-17:00; empty: closed"),
+            )
+        self.order_fields([*WEEKDAY_LABELS, "holiday_country", "closed_days"])
+
+    @classmethod
+    def initial_for(cls, hours: BusinessHours) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            day: ", ".join(f"{start}-{end}" for start, end in hours.schedule.get(day, []))
+            for day in WEEKDAY_LABELS
+        }
+        initial["holiday_country"] = hours.holiday_country
+        initial["closed_days"] = "\n".join(hours.closed_days)
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        schedule = {}
+        for day in WEEKDAY_LABELS:
+            try:
+                schedule[day] = parse_intervals(cleaned.get(day) or "")
+            except ScheduleInvalid as error:
+                self.add_error(
+                    day, _("“%(part)s” is not an interval like 09:00-17:00.") % {"part": error}
+                )
+        cleaned["schedule"] = schedule
+        country = (cleaned.get("holiday_country") or "").strip().upper()
+        if country and country not in holidays.list_supported_countries():
+            self.add_error("holiday_country", _("Unknown country code."))
+        cleaned["holiday_country"] = country
+        days = []
+        for line in (cleaned.get("closed_days") or "").split():
+            try:
+                days.append(dt.date.fromisoformat(line).isoformat())
+            except ValueError:
+                self.add_error(
+                    "closed_days", _("“%(day)s” is not a date like 2026-12-24.") % {"day": line}
+                )
+        cleaned["closed_days"] = sorted(set(days))
+        return cleaned
+
+
 def _require_manager(request: ClientRequest) -> None:
     if not role_allows(request.client_role, Capability.MANAGE_CLIENT):
         raise PermissionDenied
@@ -122,6 +196,8 @@ def _render(
             "events": AutomationEvent.objects.select_related("interaction__contact").order_by(
                 "-created_at"
             )[:20],
+            "hours_form": extra.get("hours_form")
+            or BusinessHoursForm(initial=BusinessHoursForm.initial_for(get_business_hours())),
         },
         status=status,
     )
@@ -169,4 +245,19 @@ def account_maintenance(request: ClientRequest, account_id: int) -> HttpResponse
     account.maintenance_message = form.cleaned_data["maintenance_message"].strip()
     account.save(update_fields=["status", "maintenance_message"])
     messages.success(request, _("%(account)s updated.") % {"account": account.name})
+    return redirect("inbox:automation")
+
+
+@require_POST
+def business_hours(request: ClientRequest) -> HttpResponse:
+    _require_manager(request)
+    form = BusinessHoursForm(request.POST)
+    if not form.is_valid():
+        return _render(request, AutoReplyRuleForm(), status=422, hours_form=form)
+    hours = get_business_hours()
+    hours.schedule = form.cleaned_data["schedule"]
+    hours.holiday_country = form.cleaned_data["holiday_country"]
+    hours.closed_days = form.cleaned_data["closed_days"]
+    hours.save()
+    messages.success(request, _("Business hours saved."))
     return redirect("inbox:automation")

@@ -250,6 +250,15 @@ class AutoReplyRule(models.Model):
     reply_privately = models.BooleanField(
         _("answer privately"), default=False, help_text=_("In Messenger, not under the comment.")
     )
+
+    class When(models.TextChoices):
+        ALWAYS = "always", _("Always")
+        OUTSIDE_BUSINESS_HOURS = "outside", _("Outside business hours")
+        WITHIN_BUSINESS_HOURS = "within", _("Within business hours")
+
+    active_when = models.CharField(
+        _("when"), max_length=8, choices=When.choices, default=When.ALWAYS
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

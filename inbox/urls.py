@@ -12,6 +12,7 @@ urlpatterns = [
     path("replies/<int:reply_id>/status/", views.reply_status, name="reply-status"),
     path("approvals/", approval_views.approval_queue, name="approvals"),
     path("automation/", automation_views.automation, name="automation"),
+    path("automation/hours/", automation_views.business_hours, name="business-hours"),
     path(
         "automation/rules/<int:rule_id>/edit/",
         automation_views.automation_rule_edit,

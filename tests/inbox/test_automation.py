@@ -196,6 +196,7 @@ def test_manager_adds_a_rule_and_sets_maintenance(
         "position": "1",
         "response": "8 to 18",
         "is_active": "on",
+        "active_when": "always",
         "keywords_text": "hours\nÖffnungszeiten",
         "kinds": ["comment"],
     }
@@ -295,3 +296,46 @@ def test_handoff_words_in_comments_do_not_pause_anything(
     )
 
     assert len(graph_calls(simulator)) == 1
+
+
+def test_outside_hours_rule_answers_only_when_the_team_is_away(
+    cast: Cast, in_client_a: Any, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    from escalation.business_hours import get_business_hours
+
+    hours = get_business_hours()
+    hours.schedule = {"mon": [["09:00", "17:00"]]}
+    hours.save()
+    AutoReplyRule.objects.create(
+        name="After hours",
+        keywords=["help"],
+        kinds=["comment"],
+        active_when=AutoReplyRule.When.OUTSIDE_BUSINESS_HOURS,
+        response="Our team is back tomorrow at 9.",
+    )
+    monday_10 = 1795428000  # 2026-11-23 10:00 UTC, a Monday
+    monday_20 = monday_10 + 10 * 3600
+
+    deliver(
+        feed_comment_delivery(
+            page_id=PAGE_A,
+            author_id="6000000000000011",
+            author_name="A",
+            message="help please",
+            created_time=monday_10,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    deliver(
+        feed_comment_delivery(
+            page_id=PAGE_A,
+            author_id="6000000000000012",
+            author_name="B",
+            message="help please",
+            created_time=monday_20,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+
+    [call] = graph_calls(simulator)
+    assert call["body"] == {"message": "Our team is back tomorrow at 9."}
