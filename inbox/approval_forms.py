@@ -46,10 +46,17 @@ class ApprovalPolicyForm(forms.ModelForm):
 
     class Meta:
         model = ApprovalPolicy
-        fields = ["mode", "flag_guideline_warnings", "remind_after_minutes", "link_valid_hours"]
+        fields = [
+            "mode",
+            "flag_guideline_warnings",
+            "flag_vip_contacts",
+            "remind_after_minutes",
+            "link_valid_hours",
+        ]
         labels = {
             "mode": _("Which replies need approval"),
             "flag_guideline_warnings": _("Flag replies with guideline warnings"),
+            "flag_vip_contacts": _("Flag replies to VIPs"),
             "remind_after_minutes": _("Remind approvers after (minutes)"),
             "link_valid_hours": _("E-mailed links work for (hours)"),
         }

@@ -36,7 +36,9 @@ def get_approval_policy() -> ApprovalPolicy:
     return policy
 
 
-def approval_reasons(*, policy: ApprovalPolicy, result: CheckResult, text: str) -> list[str]:
+def approval_reasons(
+    *, policy: ApprovalPolicy, result: CheckResult, text: str, is_vip: bool = False
+) -> list[str]:
     """Why `text` must be approved under `policy`; empty means it may go out directly.
 
     Phrases the guideline marks as needing approval always count, whatever the mode."""
@@ -48,6 +50,8 @@ def approval_reasons(*, policy: ApprovalPolicy, result: CheckResult, text: str) 
             v.rule != "approval_phrase" for v in result.warnings
         ):
             reasons.append(_("The reply raised guideline warnings."))
+        if policy.flag_vip_contacts and is_vip:
+            reasons.append(_("The reply goes to a VIP."))
         for keyword in policy.flag_keywords:
             if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE):
                 reasons.append(_("Mentions “%(keyword)s”.") % {"keyword": keyword})

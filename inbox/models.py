@@ -26,6 +26,9 @@ class Contact(models.Model):
     avatar_url = models.URLField(max_length=1000, blank=True)
     follower_count = models.PositiveIntegerField(null=True, blank=True)
     is_verified = models.BooleanField(default=False)
+    # Marked by the team: journalists, partners, big accounts. Approval policies can hold
+    # replies to them.
+    is_vip = models.BooleanField(default=False)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now=True)
 
@@ -211,6 +214,7 @@ class ApprovalPolicy(models.Model):
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.NONE)
     # With mode=flagged: replies that raised guideline warnings, or contain these words.
     flag_guideline_warnings = models.BooleanField(default=True)
+    flag_vip_contacts = models.BooleanField(default=True)
     flag_keywords = models.JSONField(default=list, blank=True)
     # Stakeholders without a seat who receive approval links, besides members with the
     # approver role.

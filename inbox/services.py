@@ -277,7 +277,12 @@ def create_reply(
         guideline_violations=[v.as_dict() for v in result.violations],
     )
     ReplyEvent.objects.create(reply=reply, to_status=Reply.Status.DRAFT, actor=author)
-    reasons = approval_reasons(policy=get_approval_policy(), result=result, text=text)
+    reasons = approval_reasons(
+        policy=get_approval_policy(),
+        result=result,
+        text=text,
+        is_vip=bool(interaction.contact and interaction.contact.is_vip),
+    )
     if reasons:
         request_approval(reply=reply, reasons=reasons, actor=author)
         return reply
@@ -374,3 +379,8 @@ def fail_reply(*, reply_id: int, message: str) -> None:
         transition_reply(
             reply, Reply.Status.APPROVED, Reply.Status.FAILED, note=message, error_message=message
         )
+
+
+def set_contact_vip(*, contact: Contact, is_vip: bool) -> None:
+    Contact.objects.filter(pk=contact.pk).update(is_vip=is_vip)
+    contact.is_vip = is_vip

@@ -116,3 +116,13 @@ def reply_status(request: ClientRequest, reply_id: int) -> HttpResponse:
     """The status badge of one reply; polled by the page until the reply reaches a final state."""
     reply = selectors.get_reply(role=request.client_role, reply_id=reply_id)
     return render(request, "inbox/interaction_detail.html#reply-status", {"reply": reply})
+
+
+@require_POST
+def contact_vip(request: ClientRequest, interaction_id: int) -> HttpResponse:
+    """Mark or unmark the person behind an interaction as a VIP."""
+    interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
+    if not role_allows(request.client_role, Capability.REPLY) or interaction.contact is None:
+        raise PermissionDenied
+    services.set_contact_vip(contact=interaction.contact, is_vip=request.POST.get("is_vip") == "on")
+    return redirect("inbox:detail", interaction_id=interaction.pk)

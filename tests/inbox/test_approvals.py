@@ -370,3 +370,47 @@ def test_approval_emails_speak_the_clients_language(
     [message] = mail.outbox
     assert message.subject == "Client A: Eine Antwort wartet auf Ihre Freigabe"
     assert "Hier freigeben, bearbeiten oder ablehnen" in message.body
+
+
+def test_flagged_policy_holds_replies_to_vips(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        set_policy(mode=ApprovalPolicy.Mode.FLAGGED)
+        comment = make_comment(cast.page_a)
+    client.force_login(cast.agent_a)
+
+    marked = client.post(
+        f"/clients/client-a/inbox/interactions/{comment.pk}/vip/", {"is_vip": "on"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/clients/client-a/inbox/interactions/{comment.pk}/replies/", {"text": "Hi!"})
+
+    assert marked.status_code == 302
+    with tenant_context(session_clients.client_a):
+        reply = Reply.objects.get()
+    assert (reply.status, reply.approval_reasons) == (
+        Reply.Status.PENDING_APPROVAL,
+        ["The reply goes to a VIP."],
+    )
+
+
+@pytest.mark.parametrize(("who", "status"), [("viewer_a", 403), ("agent_b", 404)])
+def test_only_repliers_mark_vips(
+    client: HttpClient, cast: Cast, session_clients: SessionClients, who: str, status: int
+) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a)
+    client.force_login(getattr(cast, who))
+
+    response = client.post(
+        f"/clients/client-a/inbox/interactions/{comment.pk}/vip/", {"is_vip": "on"}
+    )
+
+    assert response.status_code == status
+    with tenant_context(session_clients.client_a):
+        comment.contact.refresh_from_db()
+    assert not comment.contact.is_vip
