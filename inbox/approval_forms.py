@@ -50,6 +50,7 @@ class ApprovalPolicyForm(forms.ModelForm):
             "mode",
             "flag_guideline_warnings",
             "flag_vip_contacts",
+            "flag_negative_sentiment",
             "remind_after_minutes",
             "link_valid_hours",
         ]
@@ -57,6 +58,7 @@ class ApprovalPolicyForm(forms.ModelForm):
             "mode": _("Which replies need approval"),
             "flag_guideline_warnings": _("Flag replies with guideline warnings"),
             "flag_vip_contacts": _("Flag replies to VIPs"),
+            "flag_negative_sentiment": _("Flag replies to unhappy people (negative sentiment)"),
             "remind_after_minutes": _("Remind approvers after (minutes)"),
             "link_valid_hours": _("E-mailed links work for (hours)"),
         }

@@ -37,7 +37,12 @@ def get_approval_policy() -> ApprovalPolicy:
 
 
 def approval_reasons(
-    *, policy: ApprovalPolicy, result: CheckResult, text: str, is_vip: bool = False
+    *,
+    policy: ApprovalPolicy,
+    result: CheckResult,
+    text: str,
+    is_vip: bool = False,
+    is_negative: bool = False,
 ) -> list[str]:
     """Why `text` must be approved under `policy`; empty means it may go out directly.
 
@@ -52,6 +57,8 @@ def approval_reasons(
             reasons.append(_("The reply raised guideline warnings."))
         if policy.flag_vip_contacts and is_vip:
             reasons.append(_("The reply goes to a VIP."))
+        if policy.flag_negative_sentiment and is_negative:
+            reasons.append(_("The person is unhappy (negative sentiment)."))
         for keyword in policy.flag_keywords:
             if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE):
                 reasons.append(_("Mentions “%(keyword)s”.") % {"keyword": keyword})

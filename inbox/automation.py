@@ -98,7 +98,7 @@ def run_automation(*, interaction_id: int) -> AutomationEvent | None:
 
     interaction = (
         Interaction.objects.select_related("contact", "connected_account", "conversation")
-        .filter(pk=interaction_id, direction=Direction.INBOUND, is_deleted=False)
+        .filter(pk=interaction_id, direction=Direction.INBOUND, is_deleted=False, is_spam=False)
         .exclude(contact=None)
         .first()
     )
@@ -180,10 +180,11 @@ def _log(
 
 
 def _hand_off(interaction: Interaction) -> AutomationEvent | None:
-    """The person asked for a human: pause automation in the conversation and say so in the
-    log. The message keeps waiting for an agent."""
+    """The person asked for a human: pause automation in the conversation, keep the message
+    waiting for an agent, and say so in the log."""
     try:
         with transaction.atomic():
+            Interaction.objects.filter(pk=interaction.pk).update(needs_reply=True)
             Conversation.objects.filter(pk=interaction.conversation_id).update(
                 automation_paused_until=timezone.now() + HANDOFF_PAUSE
             )

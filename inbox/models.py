@@ -105,6 +105,20 @@ class Interaction(models.Model):
     is_hidden = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     needs_reply = models.BooleanField(default=False)
+    # What the analysis read in the text (inbox/analysis): for filters, rules and reports.
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[
+            ("positive", _("Positive")),
+            ("neutral", _("Neutral")),
+            ("negative", _("Negative")),
+        ],
+    )
+    sentiment_score = models.FloatField(null=True, blank=True)
+    is_spam = models.BooleanField(default=False)
+    is_abusive = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -215,6 +229,7 @@ class ApprovalPolicy(models.Model):
     # With mode=flagged: replies that raised guideline warnings, or contain these words.
     flag_guideline_warnings = models.BooleanField(default=True)
     flag_vip_contacts = models.BooleanField(default=True)
+    flag_negative_sentiment = models.BooleanField(default=True)
     flag_keywords = models.JSONField(default=list, blank=True)
     # Stakeholders without a seat who receive approval links, besides members with the
     # approver role.

@@ -23,6 +23,7 @@ from clients.platforms.base import (
 )
 from guidelines.checker import CheckContext, CheckResult, check_reply
 from guidelines.selectors import get_current_guideline
+from inbox.analysis import Analysis, analyze
 from inbox.approvals import approval_reasons, get_approval_policy, request_approval
 from inbox.models import Contact, Conversation, Interaction, InteractionRevision, Reply, ReplyEvent
 from inbox.transitions import transition_reply
@@ -58,6 +59,7 @@ def ingest_interaction(
     contact = _upsert_contact(normalized)
     conversation = _upsert_conversation(normalized, connected_account)
     is_inbound = normalized.direction == Direction.INBOUND
+    reading = _read(normalized) if is_inbound else None
     interaction, created = Interaction.objects.get_or_create(
         platform=normalized.platform,
         external_id=normalized.external_id,
@@ -73,7 +75,13 @@ def ingest_interaction(
             "permalink": normalized.permalink,
             "occurred_at": normalized.occurred_at,
             "platform_updated_at": normalized.occurred_at,
-            "needs_reply": is_inbound and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY,
+            "needs_reply": bool(
+                reading
+                and reading.needs_reply
+                and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY
+                and normalized.action != InteractionAction.DELETED
+            ),
+            **_analysis_fields(reading),
         },
     )
     if created:
@@ -82,6 +90,8 @@ def ingest_interaction(
             _apply_lifecycle(interaction, normalized, record_revision=False)
         if is_inbound and interaction.needs_reply:
             _reopen(conversation)
+        if is_inbound and normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
+            # Automation decides for itself: rules, maintenance, and requests for a person.
             from inbox.tasks import run_automation_task
 
             run_automation_task.delay_on_commit(interaction.pk)
@@ -93,6 +103,26 @@ def ingest_interaction(
     if normalized.action != InteractionAction.CREATED:
         _apply_lifecycle(interaction, normalized, record_revision=True)
     return interaction
+
+
+def _read(normalized: NormalizedInteraction) -> Analysis | None:
+    """The analysis of an inbound message's text; None when there is nothing to read."""
+    if not normalized.text.strip():
+        return None
+    client = getattr(connection, "tenant", None)
+    return analyze(normalized.text, fallback_language=getattr(client, "default_language", "en"))
+
+
+def _analysis_fields(reading: Analysis | None) -> dict[str, object]:
+    if reading is None:
+        return {}
+    return {
+        "language": reading.language,
+        "sentiment": reading.sentiment,
+        "sentiment_score": reading.sentiment_score,
+        "is_spam": reading.is_spam,
+        "is_abusive": reading.is_abusive,
+    }
 
 
 def mark_answered(answer: Interaction | Reply) -> None:
@@ -168,6 +198,9 @@ def _apply_lifecycle(
         case InteractionAction.EDITED:
             interaction.text = normalized.text
             interaction.edited_at = normalized.occurred_at
+            if interaction.direction == Direction.INBOUND:
+                for name, value in _analysis_fields(_read(normalized)).items():
+                    setattr(interaction, name, value)
         case InteractionAction.DELETED:
             interaction.is_deleted = True
             interaction.needs_reply = False
@@ -282,6 +315,7 @@ def create_reply(
         result=result,
         text=text,
         is_vip=bool(interaction.contact and interaction.contact.is_vip),
+        is_negative=interaction.sentiment == "negative",
     )
     if reasons:
         request_approval(reply=reply, reasons=reasons, actor=author)

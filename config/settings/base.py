@@ -207,6 +207,10 @@ DEFAULT_FROM_EMAIL = env_str("PARLEY_DEFAULT_FROM_EMAIL", "Parley <parley@localh
 # Where people reach this installation: links in e-mails (approval links) start with it.
 PARLEY_BASE_URL = env_str("PARLEY_BASE_URL", "http://127.0.0.1:8000")
 
+# --- Analysis ----------------------------------------------------------------------------
+# The class that reads incoming messages (language, sentiment, needs-reply, spam); offline.
+PARLEY_ANALYZER = env_str("PARLEY_ANALYZER", "inbox.analysis.lexicon.LexiconAnalyzer")
+
 # --- Platforms ---------------------------------------------------------------------------
 # Secrets of the platform apps, and the base URLs of their APIs (the simulator in dev/tests).
 META_APP_SECRET = env_str("PARLEY_META_APP_SECRET", "")
