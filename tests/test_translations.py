@@ -53,6 +53,8 @@ def test_compiled_catalog_holds_every_message_of_its_source(language: str) -> No
         "Admin",
         "E-mail",
         "Emoji",
+        "Neutral",
+        "spam",
     }
 
 
