@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Capability, role_allows
 from clients.http import ClientRequest
 from inbox import saved_replies, selectors
+from inbox.analysis import LANGUAGES
 from inbox.models import SavedReply
 
 
@@ -23,9 +24,18 @@ class SavedReplyForm(ModelForm):
 
 
 def saved_reply_picker(request: ClientRequest) -> HttpResponse:
-    """The composer's list of matches (htmx), in the interaction's client language."""
+    """The composer's list of matches (htmx): saved replies in the language of the message
+    being answered (as the analysis read it; the client's language otherwise), and those
+    written for any language."""
+    interaction_id = request.GET.get("interaction", "")
+    language = request.client.default_language
+    if interaction_id.isdigit():
+        interaction = selectors.get_interaction(
+            role=request.client_role, interaction_id=int(interaction_id)
+        )
+        language = interaction.language if interaction.language in LANGUAGES else language
     choices = saved_replies.list_saved_replies(
-        client=request.client, query=request.GET.get("q", "")[:200]
+        client=request.client, query=request.GET.get("q", "")[:200], language=language
     )
     return render(
         request,

@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 from django_tenants.utils import tenant_context
 
 from clients.models import AgencySavedReply
-from inbox.models import SavedReply
+from inbox.models import Interaction, SavedReply
 from inbox.saved_replies import list_saved_replies
 from tests.conftest import Cast, SessionClients
 from tests.factories import make_comment
@@ -188,3 +188,22 @@ def test_owner_keeps_agency_saved_replies_but_not_another_agencys(
     assert AgencySavedReply.objects.filter(title="Welcome").exists()
     assert not AgencySavedReply.objects.filter(title="Sneaky").exists()
     assert AgencySavedReply.objects.filter(pk=saved["foreign"].pk).exists()
+
+
+def test_picker_offers_the_messages_language_and_language_neutral_replies(
+    client: HttpClient, cast: Cast, session_clients: SessionClients, saved: dict[str, Any]
+) -> None:
+    with tenant_context(session_clients.client_a):
+        SavedReply.objects.create(title="Danke DE", language="de", body="Danke!")
+        SavedReply.objects.create(title="Dzięki PL", language="pl", body="Dzięki!")
+        polish = make_comment(cast.page_a)
+        Interaction.objects.filter(pk=polish.pk).update(language="pl")
+    client.force_login(cast.agent_a)
+
+    html = client.get(
+        "/clients/client-a/inbox/saved-replies/picker/", {"interaction": polish.pk}
+    ).content.decode()
+
+    assert "Dzięki PL" in html
+    assert "Shipping" in html  # any language
+    assert "Danke DE" not in html
