@@ -28,24 +28,29 @@ from inbox.transitions import transition_reply
 
 MAINTENANCE_RULE = "maintenance"
 HANDOFF_RULE = "handoff"
-# People asking for a person, in the languages Parley speaks: automation steps back.
+# People asking for a person, in the languages Parley speaks: automation steps back. Phrased
+# as requests, because the bare words are everyday language ("на 5 человек" is "for 5 people").
 HANDOFF_PHRASES = (
-    "human",
+    "a human",
+    "real human",
     "real person",
-    "a person",
-    "an agent",
-    "speak to someone",
     "talk to someone",
-    "mensch",
+    "speak to someone",
+    "talk to a person",
+    "speak to a person",
+    "an agent",
     "mitarbeiter",
+    "mit einem menschen",
+    "echten menschen",
     "echte person",
-    "człowiek",
-    "konsultant",
-    "konsultantem",
+    "z człowiekiem",
+    "z konsultantem",
+    "z pracownikiem",
     "prawdziwa osoba",
-    "человек",
-    "оператор",
     "живой человек",
+    "с человеком",
+    "позовите человека",
+    "оператор",
     "сотрудник",
 )
 HANDOFF_PAUSE = dt.timedelta(hours=24)

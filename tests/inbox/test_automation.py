@@ -339,3 +339,20 @@ def test_outside_hours_rule_answers_only_when_the_team_is_away(
 
     [call] = graph_calls(simulator)
     assert call["body"] == {"message": "Our team is back tomorrow at 9."}
+
+
+@pytest.mark.parametrize(
+    ("text", "hands_off"),
+    [
+        ("Can I talk to a person please?", True),
+        ("Ich möchte mit einem Mitarbeiter sprechen", True),
+        ("Chcę porozmawiać z konsultantem", True),
+        ("Позовите человека, пожалуйста", True),
+        ("Столик на 5 человек на субботу?", False),  # "for 5 people"
+        ("Are your products human tested?", False),
+    ],
+)
+def test_what_counts_as_asking_for_a_person(text: str, hands_off: bool) -> None:
+    from inbox.automation import _HANDOFF
+
+    assert bool(_HANDOFF.search(text)) is hands_off
