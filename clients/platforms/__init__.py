@@ -6,9 +6,9 @@ from types import ModuleType
 
 def get_connector(platform: str) -> ModuleType | None:
     """The connector module that normalizes events of `platform`, if there is one yet."""
-    from clients.platforms import facebook, messenger
+    from clients.platforms import facebook, instagram, messenger
 
-    return {"facebook": facebook, "messenger": messenger}.get(platform)
+    return {"facebook": facebook, "messenger": messenger, "instagram": instagram}.get(platform)
 
 
 # Messenger events arrive for the Page they were sent to: they route to its Facebook account.

@@ -35,6 +35,11 @@ PLATFORM = "messenger"
 def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
     """A message (or its unsend) in the common model; reads, deliveries, reactions and
     postbacks return None (skipped)."""
+    return normalize_message(payload, platform=PLATFORM)
+
+
+def normalize_message(payload: dict[str, Any], *, platform: str) -> NormalizedInteraction | None:
+    """Messenger and Instagram messages share one shape (platforms.md §1.6, §1.9)."""
     item = as_object(payload.get("messaging"))
     message = as_object(item.get("message"))
     mid = message.get("mid")
@@ -45,7 +50,7 @@ def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
     is_echo = bool(message.get("is_echo"))
     person_id = recipient_id if is_echo else sender_id
     return NormalizedInteraction(
-        platform=PLATFORM,
+        platform=platform,
         kind=InteractionKind.DIRECT_MESSAGE,
         action=InteractionAction.DELETED
         if message.get("is_deleted")

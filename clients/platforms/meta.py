@@ -133,6 +133,10 @@ def _change_dedupe_key(change: dict[str, Any]) -> str:
         verb = canonical_verb(str(value.get("verb", "")))
         when = value.get("edited_time") or value.get("created_time") or ""
         return f"{value['comment_id']}:{verb}:{when}"
+    if field in ("comments", "live_comments") and (value.get("id") or value.get("comment_id")):
+        return str(value.get("id") or value.get("comment_id"))
+    if field == "mentions" and (value.get("comment_id") or value.get("media_id")):
+        return f"mention:{value.get('comment_id') or value.get('media_id')}"
     return fallback_dedupe_key(change)
 
 

@@ -14,11 +14,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 _GRAPH_COMMENT_REPLY = re.compile(r"^/v\d+\.\d+/(?P<object_id>[\w.-]+)/comments/?$")
 _GRAPH_MESSAGES = re.compile(r"^/v\d+\.\d+/(?P<page_id>[\w.-]+)/messages/?$")
+_GRAPH_IG_COMMENT_REPLY = re.compile(r"^/v\d+\.\d+/(?P<comment_id>\d+)/replies/?$")
 _MAX_RECORDED = 10_000
 
 
@@ -127,17 +128,37 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization", "")
         if not token and not authorization.startswith("Bearer "):
             return _meta_error(400, 190, "An active access token must be used.")
-        match = _GRAPH_COMMENT_REPLY.match(path)
-        if method == "POST" and match:
-            if not str(body.get("message") or query.get("message") or "").strip():
-                return _meta_error(400, 100, "(#100) The parameter message is required")
-            object_id = match.group("object_id")
-            post_object_id = object_id.split("_")[0]
-            return 200, {"id": f"{post_object_id}_{_new_object_id()}"}
-        messages_match = _GRAPH_MESSAGES.match(path)
-        if method == "POST" and messages_match:
-            return self._send_message(body)
+        params = {**query, **body}
+        for route_method, pattern, handler in self.routes:
+            match = pattern.match(path)
+            if method == route_method and match:
+                return handler(self, match, params)
         return _meta_error(400, 100, f"Unsupported {method} request to {path}")
+
+    def _comment_reply(self, match: re.Match[str], params: dict[str, Any]) -> tuple[int, Any]:
+        """Facebook: POST /{comment-id}/comments -> {"id": "<post>_<new>"}."""
+        if not str(params.get("message") or "").strip():
+            return _meta_error(400, 100, "(#100) The parameter message is required")
+        post_object_id = match.group("object_id").split("_")[0]
+        return 200, {"id": f"{post_object_id}_{_new_object_id()}"}
+
+    def _instagram_comment_reply(
+        self, match: re.Match[str], params: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """Instagram: POST /{ig-comment-id}/replies -> {"id": "<new>"}."""
+        if not str(params.get("message") or "").strip():
+            return _meta_error(400, 100, "(#100) The parameter message is required")
+        return 200, {"id": str(17 * 10**15 + secrets.randbelow(10**15))}
+
+    def _messages(self, match: re.Match[str], params: dict[str, Any]) -> tuple[int, Any]:
+        return self._send_message(params)
+
+    # (method, path pattern, handler): the platforms' outbound routes this simulator speaks.
+    routes: ClassVar[list[tuple[str, re.Pattern[str], Any]]] = [
+        ("POST", _GRAPH_COMMENT_REPLY, _comment_reply),
+        ("POST", _GRAPH_IG_COMMENT_REPLY, _instagram_comment_reply),
+        ("POST", _GRAPH_MESSAGES, _messages),
+    ]
 
     def _send_message(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         recipient = _object(body.get("recipient"))
