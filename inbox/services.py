@@ -88,16 +88,17 @@ def ingest_interaction(
         if normalized.action != InteractionAction.CREATED:
             # The edit or deletion overtook its creation: apply it to what we just stored.
             _apply_lifecycle(interaction, normalized, record_revision=False)
-        if is_inbound and interaction.needs_reply:
+        if not is_inbound:
+            # The page answered (here or in another tool): what it answers no longer waits.
+            mark_answered(interaction)
+            return interaction
+        if interaction.needs_reply:
             _reopen(conversation)
-        if is_inbound and normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
+        if normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
             # Automation decides for itself: rules, maintenance, and requests for a person.
             from inbox.tasks import run_automation_task
 
             run_automation_task.delay_on_commit(interaction.pk)
-        elif not is_inbound:
-            # The page answered (here or in another tool): what it answers no longer waits.
-            mark_answered(interaction)
         return interaction
     interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if normalized.action != InteractionAction.CREATED:
