@@ -20,7 +20,10 @@ def _require(role: ClientRole | None, capability: Capability) -> None:
 
 
 def list_inbound_interactions(
-    *, role: ClientRole | None, before: tuple[dt.datetime, int] | None = None
+    *,
+    role: ClientRole | None,
+    before: tuple[dt.datetime, int] | None = None,
+    needs_reply_only: bool = False,
 ) -> list[Interaction]:
     """Newest inbound interactions first, one page; `before` is the keyset of the last row
     seen, so pages stay stable while new items arrive."""
@@ -28,6 +31,8 @@ def list_inbound_interactions(
     queryset = Interaction.objects.filter(direction=Direction.INBOUND).select_related(
         "contact", "connected_account"
     )
+    if needs_reply_only:
+        queryset = queryset.filter(needs_reply=True)
     if before is not None:
         occurred_at, pk = before
         queryset = queryset.filter(

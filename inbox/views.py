@@ -32,8 +32,11 @@ def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
 
 
 def interaction_list(request: ClientRequest) -> HttpResponse:
+    show_all = request.GET.get("show") == "all"
     interactions = selectors.list_inbound_interactions(
-        role=request.client_role, before=_parse_cursor(request.GET.get("before"))
+        role=request.client_role,
+        before=_parse_cursor(request.GET.get("before")),
+        needs_reply_only=not show_all,
     )
     next_cursor = None
     if len(interactions) == selectors.INBOX_PAGE_SIZE:
@@ -42,7 +45,7 @@ def interaction_list(request: ClientRequest) -> HttpResponse:
     return render(
         request,
         "inbox/interaction_list.html",
-        {"interactions": interactions, "next_cursor": next_cursor},
+        {"interactions": interactions, "next_cursor": next_cursor, "show_all": show_all},
     )
 
 

@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from inbox.models import Reply
+from inbox.models import Interaction, Reply
 from tests.conftest import Cast, SessionClients
 from tests.factories import make_comment
 
@@ -162,7 +162,28 @@ def test_reply_status_partial(
 
 def test_empty_inbox_says_what_happens_next(client: HttpClient, cast: Cast) -> None:
     client.force_login(cast.agent_a)
-    assert "New comments on this client" in client.get("/clients/client-a/inbox/").content.decode()
+
+    waiting = client.get("/clients/client-a/inbox/").content.decode()
+    everything = client.get("/clients/client-a/inbox/", {"show": "all"}).content.decode()
+
+    assert "Nothing waits for a reply." in waiting
+    assert "New comments on this client" in everything
+
+
+def test_the_inbox_shows_what_needs_a_reply_first(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        question = make_comment(cast.page_a, text="Do you ship to Ireland?")
+        thanks = make_comment(cast.page_a, text="Thanks!")
+        Interaction.objects.filter(pk=thanks.pk).update(needs_reply=False)
+    client.force_login(cast.agent_a)
+
+    waiting = client.get("/clients/client-a/inbox/").context["interactions"]
+    everything = client.get("/clients/client-a/inbox/", {"show": "all"}).context["interactions"]
+
+    assert [i.pk for i in waiting] == [question.pk]
+    assert {i.pk for i in everything} == {question.pk, thanks.pk}
 
 
 def test_viewer_sees_no_composer(
