@@ -99,15 +99,13 @@ def _author(value: dict[str, Any]) -> NormalizedAuthor | None:
 def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
     """Answer a commenter in Messenger (platforms.md §1.11: one per comment, within 7 days);
     returns the message id."""
-    body = meta.graph_post(
-        f"{account.external_account_id}/messages",
+    return meta.send_message(
+        account.external_account_id,
         access_token=page_token(account),
-        json_body={"recipient": {"comment_id": comment_id}, "message": {"text": text}},
+        recipient={"comment_id": comment_id},
+        text=text,
+        product="Messenger",
     )
-    message_id = body.get("message_id")
-    if not message_id:
-        raise PermanentPlatformError("Facebook accepted the message but returned no id.")
-    return str(message_id)
 
 
 def page_token(account: ConnectedAccount) -> str:

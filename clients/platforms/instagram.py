@@ -91,12 +91,10 @@ def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -
 
 def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: str) -> str:
     """Answer a person in Instagram Direct (Meta's 24-hour window); returns the message id."""
-    body = meta.graph_post(
-        f"{account.external_account_id}/messages",
+    return meta.send_message(
+        account.external_account_id,
         access_token=page_token(account),
-        json_body={"recipient": {"id": recipient_id}, "message": {"text": text}},
+        recipient={"id": recipient_id},
+        text=text,
+        product="Instagram",
     )
-    message_id = body.get("message_id")
-    if not message_id:
-        raise PermanentPlatformError("Instagram accepted the message but returned no id.")
-    return str(message_id)

@@ -18,7 +18,6 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     as_object,
 )
 from clients.platforms.facebook import page_token
@@ -88,16 +87,11 @@ def _from_milliseconds(value: Any) -> dt.datetime:
 
 def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: str) -> str:
     """Answer a person in Messenger (inside Meta's 24-hour window); returns the message id."""
-    body = meta.graph_post(
-        f"{account.external_account_id}/messages",
+    return meta.send_message(
+        account.external_account_id,
         access_token=page_token(account),
-        json_body={
-            "recipient": {"id": recipient_id},
-            "messaging_type": "RESPONSE",
-            "message": {"text": text},
-        },
+        recipient={"id": recipient_id},
+        text=text,
+        product="Messenger",
+        messaging_type="RESPONSE",
     )
-    message_id = body.get("message_id")
-    if not message_id:
-        raise PermanentPlatformError("Messenger accepted the message but returned no id.")
-    return str(message_id)

@@ -212,3 +212,25 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
             return None
         return float(minutes * 60) if minutes else None
     return None
+
+
+def send_message(
+    account_id: str,
+    *,
+    access_token: str,
+    recipient: dict[str, str],
+    text: str,
+    product: str,
+    **extra: str,
+) -> str:
+    """POST /{account}/messages (Messenger, Instagram Direct, private replies to comments);
+    returns the message id. `product` names the platform in errors people read."""
+    body = graph_post(
+        f"{account_id}/messages",
+        access_token=access_token,
+        json_body={"recipient": recipient, **extra, "message": {"text": text}},
+    )
+    message_id = body.get("message_id")
+    if not message_id:
+        raise PermanentPlatformError(f"{product} accepted the message but returned no id.")
+    return str(message_id)
