@@ -106,6 +106,11 @@ class CheckResult:
         return any(v.severity == "block" for v in self.violations)
 
     @property
+    def blocking_message(self) -> str:
+        """The blocking violations' messages, as one text for people."""
+        return " ".join(v.message for v in self.violations if v.severity == "block")
+
+    @property
     def warnings(self) -> tuple[Violation, ...]:
         return tuple(v for v in self.violations if v.severity == "warn")
 

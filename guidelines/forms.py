@@ -27,7 +27,8 @@ EMOJI_CHOICES = [
 _LINES = {"rows": 3}
 
 
-def _lines(text: str) -> list[str]:
+def one_per_line(text: str) -> list[str]:
+    """The non-empty lines of a textarea, trimmed: how every list field here is typed."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -119,7 +120,7 @@ class GuidelineForm(forms.Form):
         cleaned = super().clean() or {}
         for code in LANGUAGE_CODES:
             for part in ("greeting", "sign_off"):
-                if cleaned.get(f"{code}_{part}_required") and not _lines(
+                if cleaned.get(f"{code}_{part}_required") and not one_per_line(
                     cleaned.get(f"{code}_{part}", "")
                 ):
                     self.add_error(f"{code}_{part}", _("Give at least one, or untick Required."))
@@ -134,10 +135,12 @@ class GuidelineForm(forms.Form):
         """The JSON rules of the form's cleaned data (see guidelines/rules.py)."""
         data = self.cleaned_data
         defaults: dict[str, Any] = {
-            "banned_phrases": [_banned(line) for line in _lines(data.get("banned_phrases", ""))],
+            "banned_phrases": [
+                _banned(line) for line in one_per_line(data.get("banned_phrases", ""))
+            ],
             "approval_phrases": [
                 {"phrase": phrase, "topic": topic}
-                for phrase, topic in map(_pair, _lines(data.get("approval_phrases", "")))
+                for phrase, topic in map(_pair, one_per_line(data.get("approval_phrases", "")))
             ],
             "emoji": {
                 "policy": data.get("emoji_policy") or "any",
@@ -149,14 +152,16 @@ class GuidelineForm(forms.Form):
         if not defaults["emoji"]["allowed"]:
             del defaults["emoji"]["allowed"]
         if data.get("restrict_links"):
-            defaults["links"] = {"allowed_domains": _lines(data.get("allowed_link_domains", ""))}
+            defaults["links"] = {
+                "allowed_domains": one_per_line(data.get("allowed_link_domains", ""))
+            }
         languages: dict[str, Any] = {}
         for code in LANGUAGE_CODES:
             rules: dict[str, Any] = {}
             if data.get(f"{code}_formality"):
                 rules["formality"] = data[f"{code}_formality"]
             for part in ("greeting", "sign_off"):
-                phrases = _lines(data.get(f"{code}_{part}", ""))
+                phrases = one_per_line(data.get(f"{code}_{part}", ""))
                 if phrases:
                     rules[part] = {
                         "required": bool(data.get(f"{code}_{part}_required")),
@@ -171,7 +176,7 @@ class GuidelineForm(forms.Form):
         }
         return {
             "voice_summary": data.get("voice_summary", ""),
-            "example_replies": _lines(data.get("example_replies", "")),
+            "example_replies": one_per_line(data.get("example_replies", "")),
             "defaults": defaults,
             "languages": languages,
             "networks": networks,

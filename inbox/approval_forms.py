@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from guidelines.forms import one_per_line
 from inbox.models import ApprovalPolicy
 from inbox.services import MAX_REPLY_LENGTH
 
@@ -81,10 +82,6 @@ class ApprovalPolicyForm(forms.ModelForm):
         return emails
 
     def save(self, commit: bool = True) -> ApprovalPolicy:
-        self.instance.flag_keywords = [
-            line.strip()
-            for line in self.cleaned_data["flag_keywords_text"].splitlines()
-            if line.strip()
-        ]
+        self.instance.flag_keywords = one_per_line(self.cleaned_data["flag_keywords_text"])
         self.instance.approver_emails = self.cleaned_data["approver_emails_text"]
         return super().save(commit)

@@ -180,10 +180,7 @@ def approve_reply(
                 interaction=reply.interaction, text=edited_text, private=reply.is_private
             )
             if result.is_blocked or not edited_text:
-                raise ApprovalRefused(
-                    " ".join(v.message for v in result.violations if v.severity == "block")
-                    or _("The reply cannot be empty.")
-                )
+                raise ApprovalRefused(result.blocking_message or _("The reply cannot be empty."))
             fields = {
                 "text": edited_text,
                 "guideline_version": version,

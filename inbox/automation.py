@@ -147,8 +147,9 @@ def _answer(
             text = render_saved_reply(template, interaction=interaction, agent=None, client=client)
             version, result = check_reply_text(interaction=interaction, text=text, private=private)
             if result.is_blocked:
-                blocking = " ".join(v.message for v in result.violations if v.severity == "block")
-                return _log(interaction, rule_name, AutomationEvent.Outcome.BLOCKED, blocking)
+                return _log(
+                    interaction, rule_name, AutomationEvent.Outcome.BLOCKED, result.blocking_message
+                )
             reply = Reply.objects.create(
                 interaction=interaction,
                 author=None,

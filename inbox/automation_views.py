@@ -21,6 +21,7 @@ from clients.models import ConnectedAccount
 from clients.platforms.base import InteractionKind
 from escalation.business_hours import ScheduleInvalid, get_business_hours, parse_intervals
 from escalation.models import BusinessHours
+from guidelines.forms import one_per_line
 from inbox.models import AutomationEvent, AutoReplyRule
 from inbox.services import REPLYABLE_KINDS
 
@@ -46,7 +47,7 @@ class AutoReplyRuleForm(forms.ModelForm):
         self.fields["kinds"].initial = self.instance.kinds or [InteractionKind.COMMENT.value]
 
     def clean_keywords_text(self) -> list[str]:
-        keywords = [k.strip() for k in self.cleaned_data["keywords_text"].splitlines() if k.strip()]
+        keywords = one_per_line(self.cleaned_data["keywords_text"])
         if not keywords:
             raise forms.ValidationError(_("Give at least one keyword."))
         return keywords

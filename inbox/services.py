@@ -87,7 +87,7 @@ def ingest_interaction(
     if created:
         if normalized.action != InteractionAction.CREATED:
             # The edit or deletion overtook its creation: apply it to what we just stored.
-            _apply_lifecycle(interaction, normalized, record_revision=False)
+            _apply_lifecycle(interaction, normalized, reading, record_revision=False)
         if not is_inbound:
             # The page answered (here or in another tool): what it answers no longer waits.
             mark_answered(interaction)
@@ -102,7 +102,7 @@ def ingest_interaction(
         return interaction
     interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if normalized.action != InteractionAction.CREATED:
-        _apply_lifecycle(interaction, normalized, record_revision=True)
+        _apply_lifecycle(interaction, normalized, reading, record_revision=True)
     return interaction
 
 
@@ -190,7 +190,11 @@ def _reopen(conversation: Conversation) -> None:
 
 
 def _apply_lifecycle(
-    interaction: Interaction, normalized: NormalizedInteraction, *, record_revision: bool
+    interaction: Interaction,
+    normalized: NormalizedInteraction,
+    reading: Analysis | None,
+    *,
+    record_revision: bool,
 ) -> None:
     if record_revision and normalized.occurred_at < interaction.platform_updated_at:
         return  # an older lifecycle event delivered late
@@ -199,9 +203,8 @@ def _apply_lifecycle(
         case InteractionAction.EDITED:
             interaction.text = normalized.text
             interaction.edited_at = normalized.occurred_at
-            if interaction.direction == Direction.INBOUND:
-                for name, value in _analysis_fields(_read(normalized)).items():
-                    setattr(interaction, name, value)
+            for name, value in _analysis_fields(reading).items():
+                setattr(interaction, name, value)
         case InteractionAction.DELETED:
             interaction.is_deleted = True
             interaction.needs_reply = False
@@ -231,8 +234,7 @@ class ReplyBlockedByGuideline(ReplyNotAllowed):
     """The guideline's blocking rules refuse the text; `result` holds every violation."""
 
     def __init__(self, result: CheckResult) -> None:
-        blocking = [v.message for v in result.violations if v.severity == "block"]
-        super().__init__(" ".join(blocking))
+        super().__init__(result.blocking_message)
         self.result = result
 
 
@@ -358,7 +360,7 @@ def send_reply(*, reply_id: int) -> Reply | None:
     if result.is_blocked:
         message = _("Blocked by guideline version %(version)s: %(reasons)s") % {
             "version": version,
-            "reasons": " ".join(v.message for v in result.violations if v.severity == "block"),
+            "reasons": result.blocking_message,
         }
         transition_reply(
             reply, Reply.Status.SENDING, Reply.Status.FAILED, note=message, error_message=message

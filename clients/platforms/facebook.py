@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 PLATFORM = "facebook"
 
-verify_signature = meta.verify_signature
-split_delivery = meta.split_delivery
-
 _COMMENT_ACTIONS = {
     "add": InteractionAction.CREATED,
     "edited": InteractionAction.EDITED,
