@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
+from django_tenants.utils import get_subfolder_prefix
 
 from accounts.models import User
 from accounts.roles import ClientRole
@@ -20,3 +23,9 @@ class ClientRequest(AuthenticatedRequest):
 
     client: Client
     client_role: ClientRole
+
+
+def absolute_client_url(client: Client, viewname: str, **kwargs: object) -> str:
+    """A full link to a page inside `client`, for e-mails sent from workers (no request)."""
+    path = reverse(viewname, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
+    return f"{settings.PARLEY_BASE_URL.rstrip('/')}/{get_subfolder_prefix()}/{client.slug}{path}"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:list"), name="client-home"),
     path("inbox/", include("inbox.urls")),
     path("guidelines/", include("guidelines.urls")),
+    path("escalation/", include("escalation.urls")),
     path("api/v1/", include("guidelines.api.urls")),
 ]
 

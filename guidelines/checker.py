@@ -255,13 +255,23 @@ def _meta_window(context: CheckContext) -> list[Violation]:
 
 
 @functools.lru_cache(maxsize=512)
-def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One alternation for all phrases: a single scan whatever the number of rules. Longer
     phrases first so "free shipping" wins over "free"; whole words only."""
     if not phrases:
         return None
     parts = sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def find_phrase(text: str, phrases: list[str] | tuple[str, ...]) -> str | None:
+    """The first of `phrases` that `text` contains as whole words, any case; else None.
+
+    For keyword conditions everywhere (automation, approvals, escalation), so a keyword means
+    the same thing in every rule a manager writes."""
+    pattern = phrase_pattern(tuple(phrases))
+    match = pattern.search(text) if pattern else None
+    return match.group(0) if match else None
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -275,7 +285,7 @@ def _phrase_key(text: str) -> str:
 def _phrases(text: str, rules: RuleSet) -> list[Violation]:
     banned = {_phrase_key(b.phrase): b for b in rules.banned_phrases}
     approval = {_phrase_key(a.phrase): a for a in rules.approval_phrases}
-    pattern = _phrase_pattern(tuple(banned) + tuple(approval))
+    pattern = phrase_pattern(tuple(banned) + tuple(approval))
     if pattern is None:
         return []
     violations = []

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Platform
@@ -30,6 +31,19 @@ _LINES = {"rows": 3}
 def one_per_line(text: str) -> list[str]:
     """The non-empty lines of a textarea, trimmed: how every list field here is typed."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def email_list(text: str) -> list[str]:
+    """E-mail addresses separated by lines or spaces, lower-cased, each validated."""
+    emails = [e.strip().lower() for e in text.split()]
+    for email in emails:
+        try:
+            validate_email(email)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("“%(email)s” is not an e-mail address.") % {"email": email}
+            ) from None
+    return emails
 
 
 def _pair(line: str) -> tuple[str, str]:

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from guidelines.forms import one_per_line
+from guidelines.forms import email_list, one_per_line
 from inbox.models import ApprovalPolicy
 from inbox.services import MAX_REPLY_LENGTH
 
@@ -52,6 +51,7 @@ class ApprovalPolicyForm(forms.ModelForm):
             "flag_guideline_warnings",
             "flag_vip_contacts",
             "flag_negative_sentiment",
+            "flag_escalated",
             "remind_after_minutes",
             "link_valid_hours",
         ]
@@ -59,6 +59,7 @@ class ApprovalPolicyForm(forms.ModelForm):
             "mode": _("Which replies need approval"),
             "flag_guideline_warnings": _("Flag replies with guideline warnings"),
             "flag_vip_contacts": _("Flag replies to VIPs"),
+            "flag_escalated": _("Flag replies in escalated conversations"),
             "flag_negative_sentiment": _("Flag replies to unhappy people (negative sentiment)"),
             "remind_after_minutes": _("Remind approvers after (minutes)"),
             "link_valid_hours": _("E-mailed links work for (hours)"),
@@ -71,15 +72,7 @@ class ApprovalPolicyForm(forms.ModelForm):
         self.fields["link_valid_hours"].min_value = 1  # type: ignore[attr-defined]
 
     def clean_approver_emails_text(self) -> list[str]:
-        emails = [e.strip().lower() for e in self.cleaned_data["approver_emails_text"].split()]
-        for email in emails:
-            try:
-                validate_email(email)
-            except forms.ValidationError:
-                raise forms.ValidationError(
-                    _("“%(email)s” is not an e-mail address.") % {"email": email}
-                ) from None
-        return emails
+        return email_list(self.cleaned_data["approver_emails_text"])
 
     def save(self, commit: bool = True) -> ApprovalPolicy:
         self.instance.flag_keywords = one_per_line(self.cleaned_data["flag_keywords_text"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from functools import partial
 
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, User
 from accounts.roles import ClientRole
 from clients.models import ApprovalLink, Client
-from guidelines.checker import CheckResult
+from guidelines.checker import CheckResult, find_phrase
 from inbox.models import ApprovalPolicy, Reply
 from inbox.transitions import transition_reply
 
@@ -43,11 +42,18 @@ def approval_reasons(
     text: str,
     is_vip: bool = False,
     is_negative: bool = False,
+    is_escalated: bool = False,
+    required_by_rule: str = "",
 ) -> list[str]:
     """Why `text` must be approved under `policy`; empty means it may go out directly.
 
-    Phrases the guideline marks as needing approval always count, whatever the mode."""
+    Phrases the guideline marks as needing approval, and escalation rules that require it,
+    always count, whatever the mode."""
     reasons = [v.message for v in result.violations if v.rule == "approval_phrase"]
+    if required_by_rule:
+        reasons.append(
+            _("The escalation rule “%(rule)s” requires approval.") % {"rule": required_by_rule}
+        )
     if policy.mode == ApprovalPolicy.Mode.ALL:
         reasons.insert(0, _("The client approves every reply."))
     elif policy.mode == ApprovalPolicy.Mode.FLAGGED:
@@ -59,8 +65,10 @@ def approval_reasons(
             reasons.append(_("The reply goes to a VIP."))
         if policy.flag_negative_sentiment and is_negative:
             reasons.append(_("The person is unhappy (negative sentiment)."))
+        if policy.flag_escalated and is_escalated:
+            reasons.append(_("The conversation was escalated."))
         for keyword in policy.flag_keywords:
-            if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE):
+            if find_phrase(text, [keyword]):
                 reasons.append(_("Mentions “%(keyword)s”.") % {"keyword": keyword})
     return reasons
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, ConnectedAccount
 from clients.platforms.base import Direction, InteractionKind
 from escalation.business_hours import is_open
+from guidelines.checker import find_phrase
 from inbox.models import (
     AutomationEvent,
     AutoReplyRule,
@@ -65,10 +66,7 @@ COOLDOWN = dt.timedelta(hours=1)
 def _matches(rule: AutoReplyRule, interaction: Interaction) -> bool:
     if interaction.kind not in rule.kinds:
         return False
-    return any(
-        re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", interaction.text, re.IGNORECASE)
-        for keyword in rule.keywords
-    )
+    return find_phrase(interaction.text, rule.keywords) is not None
 
 
 def choose_automatic_reply(interaction: Interaction) -> tuple[str, str, bool] | None:

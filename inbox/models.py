@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Platform, SavedReplyFields
 from clients.platforms.base import Direction, InteractionAction, InteractionKind
+from escalation.models import Priority
 
 # Tenant tables point at shared ones (users, connected accounts) with on_delete=DO_NOTHING:
 # Django's delete collector runs in one schema and cannot follow references into every
@@ -63,6 +64,11 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField()
     # The person asked for a human: automation stays out of this conversation until then.
     automation_paused_until = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # Set by escalation rules (escalation/rules.py): the first time a rule escalated the
+    # thread, and the rule that makes every reply in it wait for the client's approval.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    approval_required_by = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -230,6 +236,7 @@ class ApprovalPolicy(models.Model):
     flag_guideline_warnings = models.BooleanField(default=True)
     flag_vip_contacts = models.BooleanField(default=True)
     flag_negative_sentiment = models.BooleanField(default=True)
+    flag_escalated = models.BooleanField(default=True)
     flag_keywords = models.JSONField(default=list, blank=True)
     # Stakeholders without a seat who receive approval links, besides members with the
     # approver role.

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from accounts.roles import Capability, ClientRole, role_allows
 from clients.platforms.base import Direction
+from escalation.models import EscalationEvent
 from inbox.models import Interaction, Reply
 
 INBOX_PAGE_SIZE = 50
@@ -29,7 +30,7 @@ def list_inbound_interactions(
     seen, so pages stay stable while new items arrive."""
     _require(role, Capability.VIEW_INBOX)
     queryset = Interaction.objects.filter(direction=Direction.INBOUND).select_related(
-        "contact", "connected_account"
+        "contact", "connected_account", "conversation"
     )
     if needs_reply_only:
         queryset = queryset.filter(needs_reply=True)
@@ -71,6 +72,12 @@ def list_thread(*, interaction: Interaction) -> QuerySet[Interaction]:
             )
         )
         .order_by("occurred_at", "id")
+    )
+
+
+def list_escalations(*, interaction: Interaction) -> QuerySet[EscalationEvent]:
+    return EscalationEvent.objects.filter(conversation_id=interaction.conversation_id).order_by(
+        "created_at", "id"
     )
 
 

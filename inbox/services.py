@@ -21,6 +21,7 @@ from clients.platforms.base import (
     PermanentPlatformError,
     TransientPlatformError,
 )
+from escalation.rules import apply_escalation_rules
 from guidelines.checker import CheckContext, CheckResult, check_reply
 from guidelines.selectors import get_current_guideline
 from inbox.analysis import Analysis, analyze
@@ -94,6 +95,8 @@ def ingest_interaction(
             return interaction
         if interaction.needs_reply:
             _reopen(conversation)
+        if not interaction.is_deleted:
+            apply_escalation_rules(interaction)
         if normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
             # Automation decides for itself: rules, maintenance, and requests for a person.
             from inbox.tasks import run_automation_task
@@ -313,12 +316,15 @@ def create_reply(
         guideline_violations=[v.as_dict() for v in result.violations],
     )
     ReplyEvent.objects.create(reply=reply, to_status=Reply.Status.DRAFT, actor=author)
+    conversation = interaction.conversation
     reasons = approval_reasons(
         policy=get_approval_policy(),
         result=result,
         text=text,
         is_vip=bool(interaction.contact and interaction.contact.is_vip),
         is_negative=interaction.sentiment == "negative",
+        is_escalated=conversation.escalated_at is not None,
+        required_by_rule=conversation.approval_required_by,
     )
     if reasons:
         request_approval(reply=reply, reasons=reasons, actor=author)

@@ -60,6 +60,7 @@ def _render_detail(
     context = {
         "interaction": interaction,
         "thread": selectors.list_thread(interaction=interaction),
+        "escalations": selectors.list_escalations(interaction=interaction),
         "form": form,
         "can_reply": role_allows(request.client_role, Capability.REPLY)
         and interaction.kind in services.REPLYABLE_KINDS,

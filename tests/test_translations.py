@@ -54,6 +54,8 @@ def test_compiled_catalog_holds_every_message_of_its_source(language: str) -> No
         "E-mail",
         "Emoji",
         "Neutral",
+        "Normal",
+        "VIP",
         "spam",
     }
 

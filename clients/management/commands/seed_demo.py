@@ -10,6 +10,7 @@ from accounts.models import Agency, AgencyMembership, Membership, User
 from accounts.roles import AgencyRole, ClientRole
 from clients.models import Platform
 from clients.services import connect_account, create_client
+from escalation.models import EscalationRule, Priority
 from guidelines.services import save_guideline_version
 from inbox.approvals import get_approval_policy
 from inbox.models import AutoReplyRule
@@ -67,6 +68,17 @@ DEMO_APPROVAL_MODES = {
     "bergblick-outdoor": "all",
     "zielony-rower": "none",
 }
+# Every demo client escalates legal threats in its languages, e-mailing its account lead.
+DEMO_ESCALATION_KEYWORDS = [
+    "lawyer",
+    "lawsuit",
+    "Anwalt",
+    "verklagen",
+    "prawnik",
+    "pozew",
+    "адвокат",
+    "суд",
+]
 # e-mail, full name, agency role, role on every demo client (None: by agency role only)
 DEMO_USERS = [
     ("owner@demo.parley.test", "Olivia Owner", AgencyRole.OWNER, None),
@@ -127,6 +139,19 @@ class Command(BaseCommand):
                 policy.mode = DEMO_APPROVAL_MODES[client.slug]
                 policy.approver_emails = ["brand-stakeholder@demo.parley.test"]
                 policy.save()
+                EscalationRule.objects.create(
+                    name="Legal threats",
+                    keywords=DEMO_ESCALATION_KEYWORDS,
+                    priority=Priority.URGENT,
+                    require_approval=True,
+                    notify_emails=["manager@demo.parley.test"],
+                )
+                EscalationRule.objects.create(
+                    name="Unhappy big accounts",
+                    sentiment="negative",
+                    min_follower_count=10000,
+                    priority=Priority.HIGH,
+                )
             if client.slug == "northwind-coffee":
                 with tenant_context(client):
                     AutoReplyRule.objects.create(
