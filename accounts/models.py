@@ -105,3 +105,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role} of {self.client_id}"
+
+
+class Notification(models.Model):
+    """Something a person should see in the app: they were mentioned or assigned.
+
+    Shared (public schema) so one bell covers every client; `url` points into the client."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification for {self.user_id}: {self.text[:40]}"

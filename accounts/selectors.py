@@ -80,3 +80,16 @@ def list_agencies_managed_by(*, user: User) -> QuerySet[AgencyMembership]:
     return AgencyMembership.objects.filter(
         user=user, role__in=AGENCY_ROLES_THAT_MANAGE_CLIENTS
     ).select_related("agency")
+
+
+def list_client_members(*, client: Client) -> QuerySet[User]:
+    """Active people who work on `client`: its members and the agency's owners and admins."""
+    agency_staff = AgencyMembership.objects.filter(
+        agency_id=client.agency_id, role__in=AGENCY_ROLES_WITH_CLIENT_ACCESS
+    ).values("user_id")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=agency_staff) | Q(memberships__client_id=client.pk))
+        .distinct()
+        .order_by("full_name", "email")
+    )

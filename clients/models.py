@@ -193,3 +193,58 @@ class AgencySavedReply(SavedReplyFields):
 
     class Meta:
         verbose_name_plural = "agency saved replies"
+
+
+class WorkItem(models.Model):
+    """The agency-wide queue's index (public schema): one row per open conversation of every
+    client, written in the same transaction as the conversation (inbox/workflow.py).
+
+    The agency queue reads only this table; it never visits the clients' schemas."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    conversation_id = models.PositiveBigIntegerField()
+    interaction_id = models.PositiveBigIntegerField(
+        null=True, help_text=_("The latest inbound interaction, which the queue links to.")
+    )
+    status = models.CharField(max_length=16)
+    priority = models.CharField(max_length=10)
+    priority_rank = models.PositiveSmallIntegerField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    needs_reply = models.BooleanField()
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    kind = models.CharField(max_length=16, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    contact_name = models.CharField(max_length=255, blank=True)
+    snippet = models.CharField(max_length=280, blank=True)
+    last_inbound_at = models.DateTimeField(null=True)
+    # Set by the SLA clock (escalation/); the queue orders by it, then by age.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    escalated = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "conversation_id"], name="work_item_one_per_conversation"
+            )
+        ]
+        indexes = [
+            models.Index(
+                models.F("sla_due_at").asc(nulls_last=True),
+                "last_inbound_at",
+                "id",
+                name="work_item_queue_idx",
+            ),
+            models.Index(fields=["client", "status"], name="work_item_client_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Work item {self.client_id}:{self.conversation_id}"

@@ -44,8 +44,55 @@ class Contact(models.Model):
         return self.name or self.handle or self.external_id
 
 
+class Tag(models.Model):
+    """A label the team puts on conversations: "order issue", "press", "lead"."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    color = models.CharField(max_length=7, default="#57606a")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A group of the client's members that work can be assigned to: "Support", "Social"."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMember", blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    """Explicit, so the reference to the shared user table can be SHARED_ROW too."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in team {self.team_id}"
+
+
 class Conversation(models.Model):
-    """A thread: the comments under one post, one DM conversation, one review."""
+    """A thread and the unit of work: one direct-message conversation, one top-level comment
+    with its replies, one review. Status, assignee, tags and snooze live here.
+
+    The fields below `status` that describe the latest inbound message are kept current by
+    inbox.workflow.refresh_conversation, so the inbox list reads one table per page."""
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -59,9 +106,29 @@ class Conversation(models.Model):
         "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+"
     )
     thread_key = models.CharField(max_length=255)
+    # The post, video or media the comments are under (blank for messages and reviews).
+    post_external_id = models.CharField(max_length=255, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
+    kind = models.CharField(max_length=16, choices=InteractionKind.choices, blank=True)
+    contact = models.ForeignKey(
+        "Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField()
+    # Of the latest inbound message: what the list shows and filters on.
+    latest_inbound = models.ForeignKey(
+        "Interaction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    needs_reply = models.BooleanField(default=False)
+    sentiment = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     # The person asked for a human: automation stays out of this conversation until then.
     automation_paused_until = models.DateTimeField(null=True, blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -76,6 +143,19 @@ class Conversation(models.Model):
             models.UniqueConstraint(
                 fields=["connected_account", "thread_key"], name="conversation_unique_thread"
             )
+        ]
+        indexes = [
+            # The inbox list: newest inbound first, keyset on (last_inbound_at, id).
+            models.Index(
+                fields=["-last_inbound_at", "-id"],
+                condition=models.Q(last_inbound_at__isnull=False),
+                name="conversation_inbox_idx",
+            ),
+            models.Index(
+                fields=["status", "-last_inbound_at", "-id"],
+                condition=models.Q(needs_reply=True),
+                name="conversation_needs_reply_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +283,50 @@ class Reply(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in {self.Status.SENT, self.Status.REJECTED, self.Status.FAILED}
+
+
+class ConversationEvent(models.Model):
+    """Append-only history of the work on a conversation: who changed what, and when."""
+
+    class Verb(models.TextChoices):
+        STATUS = "status", _("changed the status")
+        ASSIGNED = "assigned", _("assigned")
+        TAGGED = "tagged", _("tagged")
+        UNTAGGED = "untagged", _("removed a tag")
+        SNOOZED = "snoozed", _("snoozed")
+        NO_REPLY_NEEDED = "no_reply_needed", _("marked as needing no reply")
+        NOTE = "note", _("wrote a note")
+        REOPENED = "reopened", _("reopened")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events"
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
+    )
+    # What changed, as plain values: {"from": "open", "to": "resolved"}, {"tag": "press"}...
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} on {self.conversation_id}"
+
+
+class Note(models.Model):
+    """An internal note on a conversation; never sent to the platform."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, related_name="+")
+    text = models.TextField()
+    mentioned_user_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.conversation_id}"
 
 
 class ReplyEvent(models.Model):

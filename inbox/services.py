@@ -28,6 +28,7 @@ from inbox.analysis import Analysis, analyze
 from inbox.approvals import approval_reasons, get_approval_policy, request_approval
 from inbox.models import Contact, Conversation, Interaction, InteractionRevision, Reply, ReplyEvent
 from inbox.transitions import transition_reply
+from inbox.workflow import refresh_conversation, wake_on_new_message
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,10 @@ def ingest_interaction(
     (edit, delete, hide) older than the last one applied is ignored, so late or repeated
     deliveries change nothing."""
     contact = _upsert_contact(normalized)
-    conversation = _upsert_conversation(normalized, connected_account)
     is_inbound = normalized.direction == Direction.INBOUND
+    conversation = _upsert_conversation(
+        normalized, connected_account, contact=contact if is_inbound else None
+    )
     reading = _read(normalized) if is_inbound else None
     interaction, created = Interaction.objects.get_or_create(
         platform=normalized.platform,
@@ -85,27 +88,29 @@ def ingest_interaction(
             **_analysis_fields(reading),
         },
     )
-    if created:
+    if not created:
+        interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
         if normalized.action != InteractionAction.CREATED:
-            # The edit or deletion overtook its creation: apply it to what we just stored.
-            _apply_lifecycle(interaction, normalized, reading, record_revision=False)
-        if not is_inbound:
-            # The page answered (here or in another tool): what it answers no longer waits.
-            mark_answered(interaction)
-            return interaction
-        if interaction.needs_reply:
-            _reopen(conversation)
-        if not interaction.is_deleted:
-            apply_escalation_rules(interaction)
-        if normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
-            # Automation decides for itself: rules, maintenance, and requests for a person.
-            from inbox.tasks import run_automation_task
-
-            run_automation_task.delay_on_commit(interaction.pk)
+            _apply_lifecycle(interaction, normalized, reading, record_revision=True)
+        refresh_conversation(interaction.conversation_id)
         return interaction
-    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if normalized.action != InteractionAction.CREATED:
-        _apply_lifecycle(interaction, normalized, reading, record_revision=True)
+        # The edit or deletion overtook its creation: apply it to what we just stored.
+        _apply_lifecycle(interaction, normalized, reading, record_revision=False)
+    if not is_inbound:
+        # The page answered (here or in another tool): what it answers no longer waits.
+        mark_answered(interaction)
+        return interaction
+    if interaction.needs_reply:
+        wake_on_new_message(conversation)
+    if not interaction.is_deleted:
+        apply_escalation_rules(interaction)
+    refresh_conversation(conversation.pk)
+    if normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
+        # Automation decides for itself: rules, maintenance, and requests for a person.
+        from inbox.tasks import run_automation_task
+
+        run_automation_task.delay_on_commit(interaction.pk)
     return interaction
 
 
@@ -135,21 +140,20 @@ def mark_answered(answer: Interaction | Reply) -> None:
     if isinstance(answer, Reply):
         interaction, answered_at = answer.interaction, timezone.now()
     else:
-        parent = Interaction.objects.filter(
-            platform=answer.platform, external_id=answer.parent_external_id
-        )
         interaction, answered_at = answer, answer.occurred_at
-        if answer.kind != InteractionKind.DIRECT_MESSAGE:
-            parent.update(needs_reply=False)
-            return
     if interaction.kind == InteractionKind.DIRECT_MESSAGE:
         Interaction.objects.filter(
             conversation_id=interaction.conversation_id,
             direction=Direction.INBOUND,
             occurred_at__lte=answered_at,
         ).update(needs_reply=False)
-    else:
+    elif isinstance(answer, Reply):
         Interaction.objects.filter(pk=interaction.pk).update(needs_reply=False)
+    else:
+        Interaction.objects.filter(
+            platform=answer.platform, external_id=answer.parent_external_id
+        ).update(needs_reply=False)
+    refresh_conversation(interaction.conversation_id)
 
 
 def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
@@ -168,14 +172,35 @@ def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
 
 
 def _upsert_conversation(
-    normalized: NormalizedInteraction, connected_account: ConnectedAccount
+    normalized: NormalizedInteraction,
+    connected_account: ConnectedAccount,
+    *,
+    contact: Contact | None,
 ) -> Conversation:
+    """The thread the event belongs to, created on its first event. A reply whose parent we
+    already hold joins the parent's thread, however deep the nesting."""
+    thread_key = normalized.thread_key
+    parent = normalized.parent_external_id
+    if parent and parent not in (normalized.post_external_id, normalized.external_id):
+        thread_key = (
+            Conversation.objects.filter(
+                connected_account=connected_account,
+                interactions__platform=normalized.platform,
+                interactions__external_id=parent,
+            )
+            .values_list("thread_key", flat=True)
+            .first()
+            or thread_key
+        )
     conversation, created = Conversation.objects.get_or_create(
         connected_account=connected_account,
-        thread_key=normalized.thread_key,
+        thread_key=thread_key,
         defaults={
             "platform": normalized.platform,
             "permalink": normalized.thread_permalink,
+            "post_external_id": normalized.post_external_id,
+            "kind": normalized.kind,
+            "contact": contact,
             "last_activity_at": normalized.occurred_at,
         },
     )
@@ -183,13 +208,10 @@ def _upsert_conversation(
         Conversation.objects.filter(pk=conversation.pk).update(
             last_activity_at=Greatest(F("last_activity_at"), normalized.occurred_at)
         )
+        if contact is not None and conversation.contact_id is None:
+            # The thread was opened by our own echo; the person who wrote in is its contact.
+            Conversation.objects.filter(pk=conversation.pk).update(contact=contact)
     return conversation
-
-
-def _reopen(conversation: Conversation) -> None:
-    Conversation.objects.filter(
-        pk=conversation.pk, status__in=[Conversation.Status.RESOLVED, Conversation.Status.PENDING]
-    ).update(status=Conversation.Status.OPEN)
 
 
 def _apply_lifecycle(

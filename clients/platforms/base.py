@@ -74,6 +74,8 @@ class NormalizedInteraction:
     occurred_at: dt.datetime
     permalink: str = ""
     thread_permalink: str = ""
+    # The post, video or media a comment is under; blank for messages and reviews.
+    post_external_id: str = ""
     attachments: tuple[dict[str, str], ...] = ()
 
 

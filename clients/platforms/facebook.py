@@ -73,8 +73,11 @@ def _normalize_comment(value: dict[str, Any], *, page_id: str) -> NormalizedInte
         if author and author.external_id == page_id
         else Direction.INBOUND,
         external_id=str(comment_id),
-        thread_key=str(post_id),
+        # A top-level comment starts its own thread; a reply joins its parent's (the
+        # pipeline follows a reply-to-a-reply up to the thread it is in).
+        thread_key=str(comment_id) if parent_id == str(post_id) else parent_id,
         parent_external_id=parent_id,
+        post_external_id=str(post_id),
         author=author,
         text=str(value.get("message") or ""),
         occurred_at=occurred_at,

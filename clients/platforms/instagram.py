@@ -64,8 +64,10 @@ def _normalize_comment(
         action=InteractionAction.CREATED,
         direction=Direction.OUTBOUND if is_own else Direction.INBOUND,
         external_id=str(comment_id),
-        thread_key=str(media_id),
+        # As on Facebook: one thread per top-level comment and its replies.
+        thread_key=str(value.get("parent_id") or comment_id),
         parent_external_id=str(value.get("parent_id") or media_id),
+        post_external_id=str(media_id),
         author=NormalizedAuthor(
             external_id=str(sender["id"]), handle=str(sender.get("username") or "")
         ),

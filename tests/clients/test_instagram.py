@@ -73,7 +73,9 @@ def test_comment_in_either_envelope_shape_is_one_interaction(
         "17890000000000001",
     )
     assert comment.contact.handle == "jane.doe"
-    assert comment.conversation.thread_key == "17910000000000001"
+    # One thread per top-level comment; the media it is under is kept beside it.
+    assert comment.conversation.thread_key == "17890000000000001"
+    assert comment.conversation.post_external_id == "17910000000000001"
     assert comment.needs_reply
 
 

@@ -54,7 +54,8 @@ def test_comment_creates_contact_conversation_and_interaction(cast: Cast, in_cli
     assert deliver(comment()) == [InboundEvent.Status.PROCESSED]
 
     interaction = Interaction.objects.get()
-    assert interaction.conversation.thread_key == f"{PAGE_A}_{POST}"
+    assert interaction.conversation.thread_key == f"{POST}_{COMMENT}"
+    assert interaction.conversation.post_external_id == f"{PAGE_A}_{POST}"
     assert interaction.conversation.status == Conversation.Status.NEW
     assert interaction.contact == Contact.objects.get(external_id="6000000000000001")
     assert interaction.parent_external_id == f"{PAGE_A}_{POST}"
@@ -69,7 +70,7 @@ def test_processing_an_event_twice_changes_nothing(cast: Cast, in_client_a: Any)
     assert InboundEvent.objects.get().attempts == 1
 
 
-def test_replies_thread_under_the_same_post(cast: Cast, in_client_a: Any) -> None:
+def test_replies_join_the_thread_of_the_comment_they_answer(cast: Cast, in_client_a: Any) -> None:
     deliver(comment())
     deliver(
         comment(
@@ -84,6 +85,38 @@ def test_replies_thread_under_the_same_post(cast: Cast, in_client_a: Any) -> Non
     assert first.conversation_id == second.conversation_id
     assert second.parent_external_id == f"{POST}_{COMMENT}"
     assert Contact.objects.count() == 2
+
+
+def test_each_top_level_comment_is_its_own_thread_under_the_same_post(
+    cast: Cast, in_client_a: Any
+) -> None:
+    deliver(comment())
+    deliver(comment(comment_id="800000000000002", author_id="6000000000000002"))
+
+    first, second = Conversation.objects.order_by("id")
+    assert first.pk != second.pk
+    assert first.post_external_id == second.post_external_id == f"{PAGE_A}_{POST}"
+
+
+def test_a_reply_to_a_reply_and_a_reply_before_its_comment_find_the_root_thread(
+    cast: Cast, in_client_a: Any
+) -> None:
+    root = f"{POST}_{COMMENT}"
+    # The reply arrives before the comment it answers.
+    deliver(comment(comment_id="800000000000002", author_id="6000000000000002", parent=root))
+    deliver(comment())
+    deliver(
+        comment(
+            comment_id="800000000000003",
+            author_id="6000000000000003",
+            parent=f"{POST}_800000000000002",
+        )
+    )
+
+    assert Conversation.objects.count() == 1
+    conversation = Conversation.objects.get()
+    assert conversation.thread_key == root
+    assert conversation.interactions.count() == 3
 
 
 def test_edit_updates_the_text_and_keeps_the_old_one(cast: Cast, in_client_a: Any) -> None:

@@ -1,0 +1,381 @@
+"""The work on conversations: status, assignment, tags, snooze, notes, bulk changes, and the
+agency-wide index.
+
+Every change by a person writes a ConversationEvent, and every change keeps the public
+WorkItem row current in the same transaction (DESIGN.md, "Tenancy and routing"). Call inside
+the client's schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core import signing
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Notification, User
+from accounts.selectors import list_client_members
+from clients.http import absolute_client_url
+from clients.models import Client, WorkItem
+from clients.platforms.base import Direction
+from escalation.models import PRIORITY_RANK
+from inbox.models import Conversation, ConversationEvent, Interaction, Note, Tag, Team
+
+Status = Conversation.Status
+# Conversations in these states are work: they are mirrored into the agency queue's index.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+# The default inbox view and the queue: waiting for us, not parked.
+WAITING_STATUSES = (Status.NEW, Status.OPEN)
+SNIPPET_LENGTH = 280
+UNDO_SALT = "parley.bulk-undo"
+UNDO_MAX_AGE = dt.timedelta(minutes=10)
+MAX_TAG_LENGTH = 60
+
+
+class WorkflowError(ValueError):
+    """The change cannot be made; the message says why, in words for the agent."""
+
+
+# --- Keeping the conversation and the index current ---------------------------------------
+
+
+def refresh_conversation(conversation_id: int) -> Conversation:
+    """Recompute what the inbox shows about a conversation from its inbound messages (the
+    latest one, whether anything still needs a reply), then sync its work item."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=conversation_id)
+    )
+    inbound = Interaction.objects.filter(
+        conversation_id=conversation_id, direction=Direction.INBOUND
+    ).order_by("is_deleted", "-occurred_at", "-id")
+    latest = inbound.first()
+    conversation.latest_inbound = latest
+    conversation.last_inbound_at = latest.occurred_at if latest else None
+    conversation.sentiment = latest.sentiment if latest else ""
+    conversation.language = latest.language if latest else ""
+    conversation.needs_reply = inbound.filter(needs_reply=True).exists()
+    conversation.save(
+        update_fields=[
+            "latest_inbound",
+            "last_inbound_at",
+            "sentiment",
+            "language",
+            "needs_reply",
+        ]
+    )
+    sync_work_item(conversation)
+    return conversation
+
+
+def is_open_work(conversation: Conversation) -> bool:
+    """Open and either waiting for a reply or taken on by someone (open/pending)."""
+    if conversation.status not in OPEN_STATUSES:
+        return False
+    return conversation.needs_reply or conversation.status != Status.NEW
+
+
+def sync_work_item(conversation: Conversation) -> None:
+    """Mirror the conversation into the public WorkItem index, or drop it when it is no
+    longer open work. `conversation.latest_inbound` and `.contact` are read: load them."""
+    client = _current_client()
+    if not is_open_work(conversation):
+        WorkItem.objects.filter(client=client, conversation_id=conversation.pk).delete()
+        return
+    latest = conversation.latest_inbound
+    contact = conversation.contact
+    WorkItem.objects.update_or_create(
+        client=client,
+        conversation_id=conversation.pk,
+        defaults={
+            "interaction_id": latest.pk if latest else None,
+            "status": conversation.status,
+            "priority": conversation.priority,
+            "priority_rank": PRIORITY_RANK[conversation.priority],
+            "assignee_id": conversation.assignee_id,
+            "needs_reply": conversation.needs_reply,
+            "platform": conversation.platform,
+            "kind": conversation.kind,
+            "sentiment": conversation.sentiment,
+            "language": conversation.language,
+            "contact_name": str(contact) if contact else "",
+            "snippet": (latest.text if latest else "")[:SNIPPET_LENGTH],
+            "last_inbound_at": conversation.last_inbound_at,
+            "snoozed_until": conversation.snoozed_until,
+            "escalated": conversation.escalated_at is not None,
+        },
+    )
+
+
+def wake_on_new_message(conversation: Conversation) -> None:
+    """A new message from the person ends a snooze and reopens what was parked."""
+    updates: dict[str, Any] = {}
+    if conversation.snoozed_until is not None:
+        updates["snoozed_until"] = None
+    if conversation.status in (Status.RESOLVED, Status.PENDING):
+        updates["status"] = Status.OPEN
+    if updates:
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            verb=ConversationEvent.Verb.REOPENED,
+            detail={"from": conversation.status, "to": updates.get("status", conversation.status)},
+        )
+
+
+def _current_client() -> Client:
+    client = getattr(connection, "tenant", None)
+    if not isinstance(client, Client):
+        raise RuntimeError("The workflow runs inside a client's schema.")
+    return client
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("latest_inbound", "contact")
+        .get(pk=conversation.pk)
+    )
+
+
+def _record(
+    conversation: Conversation, verb: ConversationEvent.Verb, actor: User | None, **detail: Any
+) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        conversation=conversation, verb=verb, actor=actor, detail=detail
+    )
+
+
+# --- What a person does ------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_status(*, conversation: Conversation, status: str, actor: User) -> Conversation:
+    if status not in Status.values:
+        raise WorkflowError(_("Unknown status."))
+    conversation = _locked(conversation)
+    previous = conversation.status
+    if previous == status:
+        return conversation
+    conversation.status = status
+    fields = ["status"]
+    if status in (Status.RESOLVED, Status.SPAM):
+        conversation.snoozed_until = None
+        fields.append("snoozed_until")
+    conversation.save(update_fields=fields)
+    _record(conversation, ConversationEvent.Verb.STATUS, actor, **{"from": previous, "to": status})
+    sync_work_item(conversation)
+    return conversation
+
+
+@transaction.atomic
+def assign(
+    *,
+    conversation: Conversation,
+    assignee: User | None,
+    team: Team | None = None,
+    actor: User,
+) -> Conversation:
+    """Give the conversation to a person (a member of the client) and/or a team, or to nobody.
+    A new conversation that someone takes on becomes open; the assignee is notified."""
+    client = _current_client()
+    if assignee is not None and not list_client_members(client=client).filter(
+        pk=assignee.pk
+    ).exists():
+        raise WorkflowError(_("That person does not work on this client."))
+    conversation = _locked(conversation)
+    if conversation.assignee_id == (assignee.pk if assignee else None) and (
+        conversation.team_id == (team.pk if team else None)
+    ):
+        return conversation
+    conversation.assignee = assignee
+    conversation.team = team
+    fields = ["assignee", "team"]
+    if conversation.status == Status.NEW and (assignee or team):
+        conversation.status = Status.OPEN
+        fields.append("status")
+    conversation.save(update_fields=fields)
+    _record(
+        conversation,
+        ConversationEvent.Verb.ASSIGNED,
+        actor,
+        to=assignee.display_name if assignee else "",
+        team=team.name if team else "",
+    )
+    if assignee is not None and assignee.pk != actor.pk:
+        _notify(
+            [assignee],
+            client=client,
+            conversation=conversation,
+            text=_("%(actor)s assigned you a conversation in %(client)s.")
+            % {"actor": actor.display_name, "client": client.name},
+        )
+    sync_work_item(conversation)
+    return conversation
+
+
+@transaction.atomic
+def add_tag(*, conversation: Conversation, name: str, actor: User) -> Tag:
+    name = " ".join(name.split())
+    if not name:
+        raise WorkflowError(_("Give the tag a name."))
+    if len(name) > MAX_TAG_LENGTH:
+        raise WorkflowError(
+            _("A tag has at most %(limit)d characters.") % {"limit": MAX_TAG_LENGTH}
+        )
+    tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+    if not conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.add(tag)
+        _record(conversation, ConversationEvent.Verb.TAGGED, actor, tag=tag.name)
+    return tag
+
+
+@transaction.atomic
+def remove_tag(*, conversation: Conversation, tag: Tag, actor: User) -> None:
+    if conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.remove(tag)
+        _record(conversation, ConversationEvent.Verb.UNTAGGED, actor, tag=tag.name)
+
+
+@transaction.atomic
+def snooze(*, conversation: Conversation, until: dt.datetime, actor: User) -> Conversation:
+    """Hide the conversation from the waiting views until `until`; a new message from the
+    person wakes it earlier."""
+    if until <= timezone.now():
+        raise WorkflowError(_("Choose a time in the future."))
+    conversation = _locked(conversation)
+    conversation.snoozed_until = until
+    conversation.save(update_fields=["snoozed_until"])
+    _record(conversation, ConversationEvent.Verb.SNOOZED, actor, until=until.isoformat())
+    sync_work_item(conversation)
+    return conversation
+
+
+@transaction.atomic
+def mark_no_reply_needed(*, conversation: Conversation, actor: User) -> Conversation:
+    """Nothing in the conversation waits for an answer any more (a thank-you, a tag)."""
+    Interaction.objects.filter(
+        conversation_id=conversation.pk, direction=Direction.INBOUND, needs_reply=True
+    ).update(needs_reply=False)
+    _record(conversation, ConversationEvent.Verb.NO_REPLY_NEEDED, actor)
+    return refresh_conversation(conversation.pk)
+
+
+_MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def find_mentions(text: str, members: Iterable[User]) -> list[User]:
+    """The members a note mentions: @ followed by their e-mail address or the part before
+    its @ ("@ada" for ada@agency.test), any case."""
+    handles = {match.casefold() for match in _MENTION.findall(text)}
+    return [
+        member
+        for member in members
+        if member.email.casefold() in handles
+        or member.email.split("@")[0].casefold() in handles
+    ]
+
+
+@transaction.atomic
+def add_note(*, conversation: Conversation, author: User, text: str) -> Note:
+    """An internal note; the members it @mentions are notified in the app."""
+    text = text.strip()
+    if not text:
+        raise WorkflowError(_("Write the note first."))
+    client = _current_client()
+    mentioned = [
+        user
+        for user in find_mentions(text, list_client_members(client=client))
+        if user.pk != author.pk
+    ]
+    note = Note.objects.create(
+        conversation=conversation,
+        author=author,
+        text=text,
+        mentioned_user_ids=[user.pk for user in mentioned],
+    )
+    _record(conversation, ConversationEvent.Verb.NOTE, author, note=note.pk)
+    _notify(
+        mentioned,
+        client=client,
+        conversation=conversation,
+        text=_("%(author)s mentioned you in a note in %(client)s: %(note)s")
+        % {"author": author.display_name, "client": client.name, "note": text[:200]},
+    )
+    return note
+
+
+def _notify(
+    users: Iterable[User], *, client: Client, conversation: Conversation, text: str
+) -> None:
+    url = absolute_client_url(client, "inbox:conversation", conversation_id=conversation.pk)
+    Notification.objects.bulk_create(
+        Notification(user=user, client=client, text=text[:500], url=url) for user in users
+    )
+
+
+# --- Many at once ------------------------------------------------------------------------
+
+BULK_ACTIONS = ("resolve", "spam", "assign", "tag")
+
+
+@transaction.atomic
+def bulk_change(
+    *,
+    conversation_ids: list[int],
+    action: str,
+    actor: User,
+    assignee: User | None = None,
+    tag_name: str = "",
+) -> tuple[int, str]:
+    """Apply one action to the selected conversations. Returns how many changed and, for
+    "resolve", a signed token that undoes it (restores each one's previous status)."""
+    if action not in BULK_ACTIONS:
+        raise WorkflowError(_("Unknown action."))
+    conversations = list(
+        Conversation.objects.filter(pk__in=conversation_ids).order_by("pk")
+    )
+    previous: dict[str, str] = {}
+    for conversation in conversations:
+        if action in ("resolve", "spam"):
+            target = Status.RESOLVED if action == "resolve" else Status.SPAM
+            if conversation.status != target:
+                previous[str(conversation.pk)] = conversation.status
+                set_status(conversation=conversation, status=target, actor=actor)
+        elif action == "assign":
+            assign(conversation=conversation, assignee=assignee, actor=actor)
+        else:
+            add_tag(conversation=conversation, name=tag_name, actor=actor)
+    undo = ""
+    if action == "resolve" and previous:
+        undo = signing.dumps(
+            {"client": _current_client().pk, "actor": actor.pk, "previous": previous},
+            salt=UNDO_SALT,
+        )
+    return len(conversations), undo
+
+
+@transaction.atomic
+def undo_bulk_resolve(*, token: str, actor: User) -> int:
+    """Put back the statuses a bulk resolve replaced, for conversations still resolved.
+    Only the person who resolved them may undo, within UNDO_MAX_AGE."""
+    try:
+        data = signing.loads(token, salt=UNDO_SALT, max_age=UNDO_MAX_AGE)
+    except signing.BadSignature:
+        raise WorkflowError(_("This undo is no longer possible.")) from None
+    if data.get("client") != _current_client().pk or data.get("actor") != actor.pk:
+        raise WorkflowError(_("This undo is no longer possible."))
+    restored = 0
+    previous: dict[str, str] = data.get("previous", {})
+    for conversation in Conversation.objects.filter(
+        pk__in=[int(pk) for pk in previous], status=Status.RESOLVED
+    ):
+        set_status(conversation=conversation, status=previous[str(conversation.pk)], actor=actor)
+        restored += 1
+    return restored
+
