@@ -29,12 +29,16 @@ class Capability(enum.StrEnum):
     REPLY = "reply"
     APPROVE_REPLY = "approve_reply"
     MODERATE = "moderate"
+    # Status, assignment, tags, snooze and internal notes of conversations.
+    TRIAGE = "triage"
     MANAGE_CLIENT = "manage_client"
 
 
 ROLE_CAPABILITIES: dict[ClientRole, frozenset[Capability]] = {
     ClientRole.MANAGER: frozenset(Capability),
-    ClientRole.AGENT: frozenset({Capability.VIEW_INBOX, Capability.REPLY, Capability.MODERATE}),
+    ClientRole.AGENT: frozenset(
+        {Capability.VIEW_INBOX, Capability.REPLY, Capability.MODERATE, Capability.TRIAGE}
+    ),
     # Client stakeholders read the conversations their decisions are about, and decide.
     ClientRole.APPROVER: frozenset({Capability.VIEW_INBOX, Capability.APPROVE_REPLY}),
     ClientRole.VIEWER: frozenset({Capability.VIEW_INBOX}),

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from accounts.models import Notification
 from accounts.selectors import list_clients_for_request
 
 
@@ -13,7 +15,11 @@ def client_switcher(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "switcher_clients": list_clients_for_request(request),
+        # Lazy: read only if the page shows them (htmx partials do not).
+        "unread_notifications": SimpleLazyObject(
+            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+        ),
+        "switcher_clients": SimpleLazyObject(lambda: list_clients_for_request(request)),
         "current_client": getattr(request, "client", None),
         "current_client_role": getattr(request, "client_role", None),
     }

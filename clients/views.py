@@ -15,17 +15,32 @@ from accounts.selectors import list_agencies_managed_by, list_clients_for_reques
 from clients.forms import AgencySavedReplyForm, ClientForm
 from clients.http import AuthenticatedRequest
 from clients.models import AgencySavedReply, InboundEvent
+from clients.queue import QueueFilterForm, list_queue
 from clients.services import ClientSlugTaken, create_client
 from config.views import page_not_found
 
 
 @login_required
 def agency_home(request: AuthenticatedRequest) -> HttpResponse:
+    """The agency-wide queue of every client the person may open, with per-client counts."""
     clients = list_clients_for_request(request)
-    can_create = list_agencies_managed_by(user=request.user).exists()
-    return render(
-        request, "clients/agency_home.html", {"clients": clients, "can_create_client": can_create}
+    form = QueueFilterForm(request.GET, clients=clients)
+    page = list_queue(
+        clients=clients,
+        filters=form.filters(),
+        user_id=request.user.pk,
+        cursor=request.GET.get("after", ""),
     )
+    context = {
+        "clients": clients,
+        "form": form,
+        "page": page,
+        "filter_query": form.query_string(),
+        "can_create_client": list_agencies_managed_by(user=request.user).exists(),
+    }
+    if request.htmx.target == "queue":
+        return render(request, "clients/agency_home.html#queue", context)
+    return render(request, "clients/agency_home.html", context)
 
 
 @login_required

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Platform, SavedReplyFields
@@ -61,7 +66,7 @@ class Team(models.Model):
     """A group of the client's members that work can be assigned to: "Support", "Social"."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMember", blank=True, related_name="+"
     )
 
@@ -79,9 +84,7 @@ class TeamMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")]
 
     def __str__(self) -> str:
         return f"{self.user_id} in team {self.team_id}"
@@ -162,6 +165,16 @@ class Conversation(models.Model):
         return f"{self.platform} thread {self.thread_key}"
 
 
+SEARCH_CONFIGS = {"en": "english", "de": "german", "ru": "russian"}
+SEARCH_VECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, coalesce(\"text\", '')) || to_tsvector(CASE \"language\" "
+    + " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in SEARCH_CONFIGS.items()
+    )
+    + " ELSE 'simple'::regconfig END, coalesce(\"text\", ''))"
+)
+
+
 class Interaction(models.Model):
     """One comment, message, mention, review, share, like or follow (platforms.md §8)."""
 
@@ -205,6 +218,14 @@ class Interaction(models.Model):
     sentiment_score = models.FloatField(null=True, blank=True)
     is_spam = models.BooleanField(default=False)
     is_abusive = models.BooleanField(default=False)
+    # Full-text search in the message's own language where PostgreSQL has a stemmer for it
+    # (english, german, russian), plus word-for-word ('simple') so every language is found,
+    # Polish included. Computed by the database: nothing to keep in step.
+    search_vector = models.GeneratedField(
+        expression=RawSQL(SEARCH_VECTOR_SQL, ()),  # noqa: S611 (a constant, no input)
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -213,11 +234,12 @@ class Interaction(models.Model):
             )
         ]
         indexes = [
+            GinIndex(fields=["search_vector"], name="interaction_search_idx"),
             models.Index(
                 fields=["-occurred_at", "-id"],
                 condition=models.Q(direction="inbound"),
                 name="interaction_inbound_recent_idx",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -298,9 +320,7 @@ class ConversationEvent(models.Model):
         NOTE = "note", _("wrote a note")
         REOPENED = "reopened", _("reopened")
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="events"
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     verb = models.CharField(max_length=20, choices=Verb.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
@@ -327,6 +347,24 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on {self.conversation_id}"
+
+
+class SavedView(models.Model):
+    """A named set of inbox filters: a person's own, or shared with the client's team."""
+
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=1000)
+    # None: shared with everyone working on the client.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ReplyEvent(models.Model):

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 
 from accounts.roles import Capability, ClientRole, role_allows
-from clients.platforms.base import Direction
 from escalation.models import EscalationEvent
-from inbox.models import Interaction, Reply
+from inbox.filters import apply_filters
+from inbox.models import (
+    Contact,
+    Conversation,
+    ConversationEvent,
+    Interaction,
+    Note,
+    Reply,
+    SavedView,
+    Tag,
+)
 
 INBOX_PAGE_SIZE = 50
 
@@ -20,26 +34,137 @@ def _require(role: ClientRole | None, capability: Capability) -> None:
         raise Http404
 
 
-def list_inbound_interactions(
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    rows: Sequence[Conversation]
+    next_cursor: str
+    # Exact up to COUNT_CAP; past it the inbox says "1,000+": an exact count of a large
+    # client's inbox costs more than the page itself and tells the agent nothing more.
+    count: int
+    count_capped: bool
+
+
+def list_conversations(
     *,
     role: ClientRole | None,
-    before: tuple[dt.datetime, int] | None = None,
-    needs_reply_only: bool = False,
-) -> list[Interaction]:
-    """Newest inbound interactions first, one page; `before` is the keyset of the last row
-    seen, so pages stay stable while new items arrive."""
+    filters: dict[str, Any],
+    user_id: int,
+    language: str,
+    cursor: str = "",
+) -> ConversationPage:
+    """One page of the inbox list, newest (or oldest) inbound message first, keyset-paginated
+    on (last_inbound_at, id) so pages stay stable while new messages arrive. Two queries:
+    the page (with tag names aggregated in) and the capped count."""
     _require(role, Capability.VIEW_INBOX)
-    queryset = Interaction.objects.filter(direction=Direction.INBOUND).select_related(
+    base = apply_filters(
+        Conversation.objects.filter(last_inbound_at__isnull=False),
+        filters,
+        user_id=user_id,
+        language=language,
+    )
+    oldest_first = filters.get("sort") == "oldest"
+    rows_qs = base
+    position = _parse_cursor(cursor)
+    if position is not None:
+        when, pk = position
+        if oldest_first:
+            rows_qs = rows_qs.filter(
+                Q(last_inbound_at__gt=when) | Q(last_inbound_at=when, id__gt=pk)
+            )
+        else:
+            rows_qs = rows_qs.filter(
+                Q(last_inbound_at__lt=when) | Q(last_inbound_at=when, id__lt=pk)
+            )
+    order = ("last_inbound_at", "id") if oldest_first else ("-last_inbound_at", "-id")
+    rows = list(
+        rows_qs.select_related("contact", "latest_inbound", "assignee", "connected_account")
+        .annotate(
+            tag_names=ArraySubquery(Tag.objects.filter(conversations=OuterRef("pk")).values("name"))
+        )
+        .order_by(*order)[:INBOX_PAGE_SIZE]
+    )
+    next_cursor = ""
+    if len(rows) == INBOX_PAGE_SIZE:
+        last = rows[-1]
+        assert last.last_inbound_at is not None
+        next_cursor = f"{last.last_inbound_at.isoformat()}|{last.pk}"
+    if position is None and len(rows) < INBOX_PAGE_SIZE:
+        count = len(rows)  # the whole result is on this page: no count query
+    else:
+        count = base.order_by()[: COUNT_CAP + 1].count()
+    return ConversationPage(
+        rows=rows,
+        next_cursor=next_cursor,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+    )
+
+
+def _parse_cursor(raw: str) -> tuple[dt.datetime, int] | None:
+    """`<iso time>|<id>` of the last row seen; anything else starts from the top."""
+    if not raw or "|" not in raw:
+        return None
+    when, _sep, pk = raw.rpartition("|")
+    parsed = parse_datetime(when)
+    if parsed is None or not pk.isdigit():
+        return None
+    return parsed, int(pk)
+
+
+def get_conversation(*, role: ClientRole | None, conversation_id: int) -> Conversation:
+    _require(role, Capability.VIEW_INBOX)
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def reply_target(*, conversation: Conversation, to: str) -> Interaction | None:
+    """The message a reply in this conversation answers: `to` if it is one of the
+    conversation's inbound messages, else the latest inbound one, else its first message."""
+    messages = Interaction.objects.filter(conversation_id=conversation.pk).select_related(
         "contact", "connected_account", "conversation"
     )
-    if needs_reply_only:
-        queryset = queryset.filter(needs_reply=True)
-    if before is not None:
-        occurred_at, pk = before
-        queryset = queryset.filter(
-            Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, id__lt=pk)
-        )
-    return list(queryset.order_by("-occurred_at", "-id")[:INBOX_PAGE_SIZE])
+    if to.isdigit() and (chosen := messages.filter(pk=int(to)).first()):
+        return chosen
+    return (
+        messages.filter(pk=conversation.latest_inbound_id).first()
+        if conversation.latest_inbound_id
+        else messages.order_by("occurred_at", "id").first()
+    )
+
+
+def list_history(*, conversation: Conversation) -> list[ConversationEvent | Note]:
+    """Notes and workflow events of the conversation, oldest first."""
+    events = list(
+        ConversationEvent.objects.filter(conversation_id=conversation.pk)
+        .exclude(verb=ConversationEvent.Verb.NOTE)
+        .select_related("actor")
+    )
+    notes = list(Note.objects.filter(conversation_id=conversation.pk).select_related("author"))
+    return sorted([*events, *notes], key=lambda item: (item.created_at, item.pk))
+
+
+TIMELINE_LENGTH = 30
+
+
+def contact_timeline(*, contact: Contact | None) -> list[Interaction]:
+    """Everything the person did with this client, newest first, on every connected account:
+    messages, comments, reviews, and likes, shares, follows and unfollows."""
+    if contact is None:
+        return []
+    return list(
+        Interaction.objects.filter(contact_id=contact.pk)
+        .select_related("connected_account")
+        .order_by("-occurred_at", "-id")[:TIMELINE_LENGTH]
+    )
+
+
+def list_saved_views(*, user_id: int) -> list[SavedView]:
+    return list(SavedView.objects.filter(Q(owner_id=user_id) | Q(owner__isnull=True)))
 
 
 def get_interaction(*, role: ClientRole | None, interaction_id: int) -> Interaction:

@@ -1,11 +1,55 @@
 from django.urls import path
 
-from inbox import approval_views, automation_views, saved_reply_views, views
+from inbox import approval_views, automation_views, saved_reply_views, views, work_views
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.interaction_list, name="list"),
+    path("", views.inbox, name="list"),
+    path(
+        "conversations/<int:conversation_id>/",
+        views.conversation_detail,
+        name="conversation",
+    ),
+    path(
+        "conversations/<int:conversation_id>/status/",
+        work_views.conversation_status,
+        name="conversation-status",
+    ),
+    path(
+        "conversations/<int:conversation_id>/assign/",
+        work_views.conversation_assign,
+        name="conversation-assign",
+    ),
+    path(
+        "conversations/<int:conversation_id>/tags/",
+        work_views.conversation_tag,
+        name="conversation-tag",
+    ),
+    path(
+        "conversations/<int:conversation_id>/tags/<int:tag_id>/remove/",
+        work_views.conversation_untag,
+        name="conversation-untag",
+    ),
+    path(
+        "conversations/<int:conversation_id>/snooze/",
+        work_views.conversation_snooze,
+        name="conversation-snooze",
+    ),
+    path(
+        "conversations/<int:conversation_id>/no-reply-needed/",
+        work_views.conversation_no_reply_needed,
+        name="conversation-no-reply-needed",
+    ),
+    path(
+        "conversations/<int:conversation_id>/notes/",
+        work_views.conversation_note,
+        name="conversation-note",
+    ),
+    path("bulk/", work_views.bulk, name="bulk"),
+    path("bulk/undo/", work_views.bulk_undo, name="bulk-undo"),
+    path("views/", work_views.saved_view_create, name="saved-view-create"),
+    path("views/<int:view_id>/delete/", work_views.saved_view_delete, name="saved-view-delete"),
     path("interactions/<int:interaction_id>/", views.interaction_detail, name="detail"),
     path("interactions/<int:interaction_id>/replies/", views.reply_create, name="reply-create"),
     path("interactions/<int:interaction_id>/vip/", views.contact_vip, name="contact-vip"),

@@ -2,51 +2,78 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Capability, role_allows
+from accounts.selectors import list_client_members
 from clients.http import ClientRequest
+from clients.models import ConnectedAccount
 from guidelines.checker import highlight_segments
 from inbox import selectors, services
-from inbox.forms import ReplyForm
-from inbox.models import Interaction
+from inbox.filters import InboxFilterForm
+from inbox.forms import SNOOZE_PRESETS, BulkForm, NoteForm, ReplyForm
+from inbox.models import Conversation, Interaction, Tag, Team
 
 
-def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
-    """`<iso time>|<id>` of the last row seen; anything else starts from the top."""
-    if not raw or "|" not in raw:
-        return None
-    when, _sep, pk = raw.rpartition("|")
-    parsed = parse_datetime(when)
-    if parsed is None or not pk.isdigit():
-        return None
-    return parsed, int(pk)
+def _filter_form(request: ClientRequest, *, with_options: bool) -> InboxFilterForm:
+    form = InboxFilterForm(request.GET)
+    if with_options:
+        form.load_options(
+            accounts=list(ConnectedAccount.objects.filter(client=request.client).order_by("name")),
+            members=list(list_client_members(client=request.client)),
+            teams=list(Team.objects.all()),
+            tags=list(Tag.objects.all()),
+        )
+    return form
 
 
-def interaction_list(request: ClientRequest) -> HttpResponse:
-    show_all = request.GET.get("show") == "all"
-    interactions = selectors.list_inbound_interactions(
+def _list_context(request: ClientRequest, form: InboxFilterForm) -> dict[str, Any]:
+    page = selectors.list_conversations(
         role=request.client_role,
-        before=_parse_cursor(request.GET.get("before")),
-        needs_reply_only=not show_all,
+        filters=form.filters(),
+        user_id=request.user.pk,
+        language=request.client.default_language,
+        cursor=request.GET.get("before", ""),
     )
-    next_cursor = None
-    if len(interactions) == selectors.INBOX_PAGE_SIZE:
-        last = interactions[-1]
-        next_cursor = f"{last.occurred_at.isoformat()}|{last.pk}"
-    return render(
-        request,
-        "inbox/interaction_list.html",
-        {"interactions": interactions, "next_cursor": next_cursor, "show_all": show_all},
+    return {
+        "filter_form": form,
+        "page": page,
+        "filter_query": form.query_string(),
+        "can_work": role_allows(request.client_role, Capability.TRIAGE),
+        "bulk_form": BulkForm(),
+    }
+
+
+def inbox(request: ClientRequest) -> HttpResponse:
+    """The three-pane inbox with no conversation open. htmx asks for the results only (the
+    filters changed, or the next page): that request reads the page and, if needed, a count."""
+    if request.htmx.target == "results":
+        form = _filter_form(request, with_options=False)
+        return render(request, "inbox/inbox.html#results", _list_context(request, form))
+    form = _filter_form(request, with_options=True)
+    context = {
+        **_list_context(request, form),
+        "saved_views": selectors.list_saved_views(user_id=request.user.pk),
+    }
+    return render(request, "inbox/inbox.html", context)
+
+
+def conversation_detail(request: ClientRequest, conversation_id: int) -> HttpResponse:
+    """A conversation, answering its latest inbound message (or `?to=` one of its messages)."""
+    conversation = selectors.get_conversation(
+        role=request.client_role, conversation_id=conversation_id
     )
+    target = selectors.reply_target(conversation=conversation, to=request.GET.get("to", ""))
+    if target is None:
+        raise Http404
+    return _render_detail(request, target, ReplyForm())
 
 
 def interaction_detail(request: ClientRequest, interaction_id: int) -> HttpResponse:
@@ -55,21 +82,43 @@ def interaction_detail(request: ClientRequest, interaction_id: int) -> HttpRespo
 
 
 def _render_detail(
-    request: ClientRequest, interaction: Interaction, form: ReplyForm, status: int = 200
+    request: ClientRequest,
+    interaction: Interaction,
+    form: ReplyForm,
+    status: int = 200,
+    note_form: NoteForm | None = None,
+    work_error: str = "",
+    part: str = "",
 ) -> HttpResponse:
-    context = {
+    """The conversation page; for htmx only the part it targets (`part` overrides)."""
+    conversation = interaction.conversation
+    context: dict[str, Any] = {
         "interaction": interaction,
+        "conversation": conversation,
         "thread": selectors.list_thread(interaction=interaction),
         "escalations": selectors.list_escalations(interaction=interaction),
+        "history": selectors.list_history(conversation=conversation),
+        "timeline": selectors.contact_timeline(contact=interaction.contact),
         "form": form,
+        "note_form": note_form or NoteForm(),
+        "work_error": work_error,
         "can_reply": role_allows(request.client_role, Capability.REPLY)
         and interaction.kind in services.REPLYABLE_KINDS,
         "can_reply_privately": interaction.platform in services.PRIVATE_REPLY_PLATFORMS,
+        "can_work": role_allows(request.client_role, Capability.TRIAGE),
+        "members": list_client_members(client=request.client),
+        "teams": Team.objects.all(),
+        "statuses": Conversation.Status.choices,
+        "snooze_presets": SNOOZE_PRESETS,
     }
-    template = "inbox/interaction_detail.html"
-    if request.htmx:
-        template += "#thread"
-    return render(request, template, context, status=status)
+    part = part or (request.htmx.target or "" if request.htmx else "")
+    if part == "thread":
+        return render(request, "inbox/interaction_detail.html#thread", context, status=status)
+    if part == "workspace":
+        return render(request, "inbox/interaction_detail.html", context, status=status)
+    context.update(_list_context(request, _filter_form(request, with_options=True)))
+    context["saved_views"] = selectors.list_saved_views(user_id=request.user.pk)
+    return render(request, "inbox/inbox.html", context, status=status)
 
 
 @require_POST
@@ -90,9 +139,11 @@ def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
             form.add_error("text", str(error))
     if not form.is_valid():
         # htmx swaps only 2xx answers: the partial with the errors comes back as 200 to it.
-        return _render_detail(request, interaction, form, status=200 if request.htmx else 422)
+        if request.htmx:
+            return _render_detail(request, interaction, form, part="thread")
+        return _render_detail(request, interaction, form, status=422)
     if request.htmx:
-        return _render_detail(request, interaction, ReplyForm())
+        return _render_detail(request, interaction, ReplyForm(), part="thread")
     messages.success(request, _("Reply queued for sending."))
     return redirect("inbox:detail", interaction_id=interaction.pk)
 

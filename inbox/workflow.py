@@ -184,9 +184,10 @@ def assign(
     """Give the conversation to a person (a member of the client) and/or a team, or to nobody.
     A new conversation that someone takes on becomes open; the assignee is notified."""
     client = _current_client()
-    if assignee is not None and not list_client_members(client=client).filter(
-        pk=assignee.pk
-    ).exists():
+    if (
+        assignee is not None
+        and not list_client_members(client=client).filter(pk=assignee.pk).exists()
+    ):
         raise WorkflowError(_("That person does not work on this client."))
     conversation = _locked(conversation)
     if conversation.assignee_id == (assignee.pk if assignee else None) and (
@@ -276,8 +277,7 @@ def find_mentions(text: str, members: Iterable[User]) -> list[User]:
     return [
         member
         for member in members
-        if member.email.casefold() in handles
-        or member.email.split("@")[0].casefold() in handles
+        if member.email.casefold() in handles or member.email.split("@")[0].casefold() in handles
     ]
 
 
@@ -337,9 +337,7 @@ def bulk_change(
     "resolve", a signed token that undoes it (restores each one's previous status)."""
     if action not in BULK_ACTIONS:
         raise WorkflowError(_("Unknown action."))
-    conversations = list(
-        Conversation.objects.filter(pk__in=conversation_ids).order_by("pk")
-    )
+    conversations = list(Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"))
     previous: dict[str, str] = {}
     for conversation in conversations:
         if action in ("resolve", "spam"):
@@ -378,4 +376,3 @@ def undo_bulk_resolve(*, token: str, actor: User) -> int:
         set_status(conversation=conversation, status=previous[str(conversation.pk)], actor=actor)
         restored += 1
     return restored
-

@@ -61,7 +61,7 @@ def test_stakeholder_approves_from_the_emailed_link(
     agent.get_by_label("E-mail").fill(LIVE_AGENT)
     agent.get_by_label("Password").fill(live_world.password)
     agent.get_by_role("button", name="Sign in").click()
-    agent.locator(".interaction-row a").first.click()
+    agent.locator(".conversation-row a").first.click()
     agent.get_by_label("Your reply").fill("Yes, every Saturday until 2 pm.")
     agent.get_by_role("button", name="Send reply").click()
     agent.locator(".status-pending_approval").wait_for()

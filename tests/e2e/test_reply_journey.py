@@ -62,11 +62,12 @@ def test_agent_replies_to_a_comment_in_the_browser(
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url("**/clients/client-live/inbox/")
-    row = page.locator(".interaction-row").first
+    row = page.locator(".conversation-row").first
     assert "Is this available in blue? <script>alert(1)</script>" in row.inner_text()
     page.screenshot(path=SCREENSHOTS / "inbox-list.png")
 
     row.locator("a").click()
+    page.get_by_label("Your reply").wait_for()  # the conversation opens beside the list
     page.keyboard.press("Alt+s")
     page.keyboard.type("stock")
     page.locator(".picker [data-use-url]").first.wait_for()

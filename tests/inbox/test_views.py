@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from inbox.models import Interaction, Reply
+from inbox.models import Reply
 from tests.conftest import Cast, SessionClients
 from tests.factories import make_comment
 
@@ -25,32 +25,71 @@ def test_platform_text_is_escaped_everywhere(
         comment = make_comment(cast.page_a, text=HOSTILE, author_name=HOSTILE)
     client.force_login(cast.agent_a)
 
-    for url in ["/clients/client-a/inbox/", f"/clients/client-a/inbox/interactions/{comment.pk}/"]:
+    for url in [
+        "/clients/client-a/inbox/",
+        f"/clients/client-a/inbox/interactions/{comment.pk}/",
+        f"/clients/client-a/inbox/conversations/{comment.conversation_id}/",
+        "/",
+    ]:
         html = client.get(url).content.decode()
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
 
 
-@pytest.mark.parametrize("rows", [1, 30])
-def test_inbox_list_query_count_does_not_grow_with_rows(
+HTMX_RESULTS = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"view": "all", "sort": "oldest"},
+        {"kind": "comment", "sentiment": "negative", "assignee": "none", "tag": "1"},
+        {"q": "blue"},
+    ],
+)
+def test_list_results_take_at_most_8_queries_whatever_the_page(
     client: HttpClient,
     cast: Cast,
     session_clients: SessionClients,
     django_assert_max_num_queries: Any,
     rows: int,
+    filters: dict[str, str],
 ) -> None:
     with tenant_context(session_clients.client_a):
         for index in range(rows):
+            make_comment(cast.page_a, text=f"comment {index} in blue")
+    client.force_login(cast.agent_a)
+    connection.set_schema_to_public()
+
+    # 2 schema switches, domain, session, user, role; then the page and the capped count.
+    with django_assert_max_num_queries(8):
+        response = client.get("/clients/client-a/inbox/", filters, **HTMX_RESULTS)
+
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode()
+
+
+def test_the_full_inbox_page_takes_a_fixed_number_of_queries(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_assert_max_num_queries: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        for index in range(60):
             make_comment(cast.page_a, text=f"comment {index}")
     client.force_login(cast.agent_a)
     connection.set_schema_to_public()
 
-    with django_assert_max_num_queries(8):
+    # Plus the client switcher, the notifications count, the filter options (accounts,
+    # people, teams, tags) and the saved views.
+    with django_assert_max_num_queries(15):
         response = client.get("/clients/client-a/inbox/")
 
-    assert response.status_code == 200
-    assert len(response.context["interactions"]) == rows
+    assert len(response.context["page"].rows) == 50
 
 
 def test_conversation_query_count_does_not_grow_with_thread_length(
@@ -60,7 +99,11 @@ def test_conversation_query_count_does_not_grow_with_thread_length(
     django_assert_max_num_queries: Any,
 ) -> None:
     with tenant_context(session_clients.client_a):
-        comments = [make_comment(cast.page_a, text=f"c{i}") for i in range(15)]
+        first = make_comment(cast.page_a, text="c0")
+        comments = [first] + [
+            make_comment(cast.page_a, text=f"c{i}", thread=first.conversation.thread_key)
+            for i in range(1, 15)
+        ]
         for item in comments:
             Reply.objects.create(
                 interaction=item, author=cast.agent_a, text="thanks", status="sent"
@@ -68,10 +111,16 @@ def test_conversation_query_count_does_not_grow_with_thread_length(
     client.force_login(cast.agent_a)
     connection.set_schema_to_public()
 
-    # 2 schema switches, domain, session, user, role, client switcher; then the interaction,
-    # its escalations, the thread and the replies of the whole thread.
-    with django_assert_max_num_queries(11):
-        response = client.get(f"/clients/client-a/inbox/interactions/{comments[0].pk}/")
+    # Opening a conversation from the list (htmx, the workspace only): 2 schema switches,
+    # domain, session, user, role; the conversation, the message answered, its
+    # escalations, thread and replies, history (events, notes), the person's timeline, the
+    # tags, the people and teams to assign to. None of it grows with the thread.
+    with django_assert_max_num_queries(17):
+        response = client.get(
+            f"/clients/client-a/inbox/conversations/{comments[0].conversation_id}/",
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="workspace",
+        )
 
     assert response.status_code == 200
     assert response.content.decode().count('class="reply"') == 15
@@ -88,16 +137,15 @@ def test_keyset_pages_do_not_repeat_or_skip_rows(
         ]
     client.force_login(cast.agent_a)
 
-    first = client.get("/clients/client-a/inbox/")
+    first = client.get("/clients/client-a/inbox/").context["page"]
     with tenant_context(session_clients.client_a):
         make_comment(cast.page_a)  # a new arrival between the two pages
-    second = client.get("/clients/client-a/inbox/", {"before": first.context["next_cursor"]})
+    second = client.get("/clients/client-a/inbox/", {"before": first.next_cursor}).context["page"]
 
-    seen = [i.pk for i in first.context["interactions"]] + [
-        i.pk for i in second.context["interactions"]
-    ]
-    assert sorted(seen) == sorted(c.pk for c in created)
-    assert second.context["next_cursor"] is None
+    seen = [c.pk for c in first.rows] + [c.pk for c in second.rows]
+    assert sorted(seen) == sorted(c.conversation_id for c in created)
+    assert second.next_cursor == ""
+    assert (first.count, first.count_capped) == (60, False)
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "2024-01-01|x", "|", "not-a-date|5"])
@@ -166,10 +214,11 @@ def test_empty_inbox_says_what_happens_next(client: HttpClient, cast: Cast) -> N
     client.force_login(cast.agent_a)
 
     waiting = client.get("/clients/client-a/inbox/").content.decode()
-    everything = client.get("/clients/client-a/inbox/", {"show": "all"}).content.decode()
+    filtered = client.get("/clients/client-a/inbox/", {"kind": "review"}).content.decode()
 
     assert "Nothing waits for a reply." in waiting
-    assert "New comments on this client" in everything
+    assert "Open a conversation from the list." in waiting
+    assert "Nothing matches these filters." in filtered
 
 
 def test_the_inbox_shows_what_needs_a_reply_first(
@@ -177,15 +226,14 @@ def test_the_inbox_shows_what_needs_a_reply_first(
 ) -> None:
     with tenant_context(session_clients.client_a):
         question = make_comment(cast.page_a, text="Do you ship to Ireland?")
-        thanks = make_comment(cast.page_a, text="Thanks!")
-        Interaction.objects.filter(pk=thanks.pk).update(needs_reply=False)
+        thanks = make_comment(cast.page_a, text="Thanks!", needs_reply=False)
     client.force_login(cast.agent_a)
 
-    waiting = client.get("/clients/client-a/inbox/").context["interactions"]
-    everything = client.get("/clients/client-a/inbox/", {"show": "all"}).context["interactions"]
+    waiting = client.get("/clients/client-a/inbox/").context["page"].rows
+    everything = client.get("/clients/client-a/inbox/", {"view": "all"}).context["page"].rows
 
-    assert [i.pk for i in waiting] == [question.pk]
-    assert {i.pk for i in everything} == {question.pk, thanks.pk}
+    assert [c.pk for c in waiting] == [question.conversation_id]
+    assert {c.pk for c in everything} == {question.conversation_id, thanks.conversation_id}
 
 
 def test_viewer_sees_no_composer(

@@ -1,0 +1,167 @@
+"""The agency-wide queue: every open conversation of every client a person may see, read from
+the public WorkItem index only (never from the clients' schemas)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, Platform, WorkItem
+from clients.platforms.base import InteractionKind
+from escalation.models import Priority
+from inbox.filters import set_choices
+
+QUEUE_PAGE_SIZE = 50
+WAITING = ("new", "open")
+
+
+def _blank(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *choices]
+
+
+class QueueFilterForm(forms.Form):
+    client = forms.ChoiceField(label=_("Client"), required=False)
+    platform = forms.ChoiceField(
+        label=_("Network"), choices=_blank(Platform.choices), required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=_blank(InteractionKind.choices), required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=_blank(Priority.choices), required=False
+    )
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"),
+        choices=_blank(
+            [("negative", _("Negative")), ("neutral", _("Neutral")), ("positive", _("Positive"))]
+        ),
+        required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=_blank([("en", "English"), ("de", "Deutsch"), ("pl", "Polski"), ("ru", "Русский")]),
+        required=False,
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assignee"),
+        choices=_blank([("me", _("Me")), ("none", _("Nobody"))]),
+        required=False,
+    )
+    show = forms.ChoiceField(
+        label=_("Show"),
+        choices=[("waiting", _("Waiting for us")), ("open", _("All open"))],
+        required=False,
+    )
+
+    def __init__(self, data: Any, *, clients: list[Client]) -> None:
+        super().__init__(data)
+        set_choices(self.fields["client"], _blank([(c.slug, c.name) for c in clients]))
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
+
+    def query_string(self) -> str:
+        return urlencode({name: str(value) for name, value in self.filters().items()})
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[WorkItem]
+    next_cursor: str
+    counts: list[tuple[Client, int]]
+
+
+def list_queue(
+    *, clients: list[Client], filters: dict[str, Any], user_id: int, cursor: str = ""
+) -> QueuePage:
+    """One page of the queue, SLA due first (items without one after), then oldest waiting
+    first; keyset-paginated. Two queries: the page and the per-client counts."""
+    by_slug = {client.slug: client for client in clients}
+    client_ids = [client.pk for client in clients]
+    if filters.get("client") in by_slug:
+        client_ids = [by_slug[filters["client"]].pk]
+    items = _filtered(WorkItem.objects.filter(client_id__in=client_ids), filters, user_id)
+    position = _parse_cursor(cursor)
+    page_items = items if position is None else items.filter(_after(*position))
+    rows = list(
+        page_items.select_related("assignee").order_by(
+            F("sla_due_at").asc(nulls_last=True),
+            "last_inbound_at",
+            "id",
+        )[:QUEUE_PAGE_SIZE]
+    )
+    by_id = {client.pk: client for client in clients}
+    for row in rows:
+        row.client = by_id[row.client_id]  # no join: the clients are already loaded
+    next_cursor = ""
+    if len(rows) == QUEUE_PAGE_SIZE:
+        last = rows[-1]
+        due = last.sla_due_at.isoformat() if last.sla_due_at else ""
+        at = last.last_inbound_at.isoformat() if last.last_inbound_at else ""
+        next_cursor = f"{due}|{at}|{last.pk}"
+    counted = dict(
+        _filtered(WorkItem.objects.filter(client_id__in=[c.pk for c in clients]), filters, user_id)
+        .values("client_id")
+        .annotate(n=Count("id"))
+        .values_list("client_id", "n")
+    )
+    return QueuePage(
+        rows=rows,
+        next_cursor=next_cursor,
+        counts=[(client, counted.get(client.pk, 0)) for client in clients],
+    )
+
+
+def _filtered(
+    items: QuerySet[WorkItem], filters: dict[str, Any], user_id: int
+) -> QuerySet[WorkItem]:
+    if filters.get("show", "waiting") == "waiting":
+        items = items.filter(status__in=WAITING, needs_reply=True).filter(
+            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now())
+        )
+    for name in ("platform", "kind", "priority", "sentiment", "language"):
+        if name in filters:
+            items = items.filter(**{name: filters[name]})
+    if filters.get("assignee") == "me":
+        items = items.filter(assignee_id=user_id)
+    elif filters.get("assignee") == "none":
+        items = items.filter(assignee__isnull=True)
+    return items
+
+
+def _parse_cursor(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, int] | None:
+    parts = raw.split("|")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    due = parse_datetime(parts[0]) if parts[0] else None
+    at = parse_datetime(parts[1]) if parts[1] else None
+    if (parts[0] and due is None) or (parts[1] and at is None):
+        return None
+    return due, at, int(parts[2])
+
+
+def _after(due: dt.datetime | None, at: dt.datetime | None, pk: int) -> Q:
+    """Rows after (due, at, pk) in the queue's order (due nulls last, then at, then id)."""
+    same_due = Q(sla_due_at=due) if due is not None else Q(sla_due_at__isnull=True)
+    later_in_due = (
+        Q(id__gt=pk)
+        if at is None
+        else (Q(last_inbound_at__gt=at) | Q(last_inbound_at=at, id__gt=pk))
+    )
+    condition = same_due & later_in_due
+    if due is not None:
+        condition |= Q(sla_due_at__gt=due) | Q(sla_due_at__isnull=True)
+    return condition

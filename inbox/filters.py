@@ -1,0 +1,201 @@
+"""The inbox's filters: one form reads them from the query string, one function applies them.
+
+Invalid values never fail the page: the form drops them and says which (shown above the list).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import ConnectedAccount, Platform
+from clients.platforms.base import InteractionKind
+from escalation.models import Priority
+from inbox.models import SEARCH_CONFIGS, Contact, Conversation, Interaction, Tag, Team
+from inbox.workflow import WAITING_STATUSES
+
+Status = Conversation.Status
+VIEWS = [
+    ("waiting", _("Waiting for us")),
+    ("open", _("All open")),
+    ("new", Status.NEW.label),
+    ("pending", Status.PENDING.label),
+    ("snoozed", _("Snoozed")),
+    ("resolved", Status.RESOLVED.label),
+    ("spam", Status.SPAM.label),
+    ("all", _("Everything")),
+]
+SENTIMENTS = [("negative", _("Negative")), ("neutral", _("Neutral")), ("positive", _("Positive"))]
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("pl", "Polski"), ("ru", "Русский")]
+MAX_SEARCH_LENGTH = 200
+
+
+def _blank(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *choices]
+
+
+def _set_options(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
+    cast("forms.Select", field.widget).choices = choices
+
+
+def set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
+    """Choices known only per request (the client's accounts, people, tags)."""
+    cast("forms.ChoiceField", field).choices = choices
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
+    q = forms.CharField(label=_("Search"), max_length=MAX_SEARCH_LENGTH, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=_blank(InteractionKind.choices), required=False
+    )
+    platform = forms.ChoiceField(
+        label=_("Network"), choices=_blank(Platform.choices), required=False
+    )
+    # Ids are checked as numbers only: the options (accounts, people, teams, tags) are loaded
+    # when the form is shown, not for every list request. An id of nothing matches nothing.
+    account = forms.IntegerField(
+        label=_("Account"), required=False, min_value=1, widget=forms.Select
+    )
+    assignee = forms.RegexField(
+        label=_("Assignee"), regex=r"^(me|none|\d+)$", required=False, widget=forms.Select
+    )
+    team = forms.IntegerField(label=_("Team"), required=False, min_value=1, widget=forms.Select)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=_blank(Priority.choices), required=False
+    )
+    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=_blank(SENTIMENTS), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=_blank(LANGUAGES), required=False)
+    tag = forms.IntegerField(label=_("Tag"), required=False, min_value=1, widget=forms.Select)
+    needs_reply = forms.ChoiceField(
+        label=_("Needs a reply"),
+        choices=_blank([("yes", _("Yes")), ("no", _("No"))]),
+        required=False,
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        choices=[("newest", _("Newest first")), ("oldest", _("Oldest first"))],
+        required=False,
+    )
+
+    def load_options(
+        self,
+        *,
+        accounts: list[ConnectedAccount],
+        members: list[Any],
+        teams: list[Team],
+        tags: list[Tag],
+    ) -> None:
+        """The per-client options of the selects, for showing the form."""
+        people = [(str(u.pk), u.display_name) for u in members]
+        _set_options(self.fields["account"], _blank([(a.pk, a.name) for a in accounts]))
+        _set_options(
+            self.fields["assignee"], _blank([("me", _("Me")), ("none", _("Nobody")), *people])
+        )
+        _set_options(self.fields["team"], _blank([(t.pk, t.name) for t in teams]))
+        _set_options(self.fields["tag"], _blank([(t.pk, t.name) for t in tags]))
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; invalid ones are left out (their errors stay on the form)."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
+
+    def query_string(self, **override: Any) -> str:
+        """The current filters as a query string (for links that keep them), with overrides."""
+        values = {
+            name: str(value)
+            for name, value in {**self.filters(), **override}.items()
+            if value not in (None, "")
+        }
+        return urlencode(values)
+
+
+def apply_filters(
+    queryset: QuerySet[Conversation], filters: dict[str, Any], *, user_id: int, language: str
+) -> QuerySet[Conversation]:
+    """Narrow `queryset` by the filters of InboxFilterForm. `language` is the client's, for
+    stemming the search words."""
+    queryset = _in_view(queryset, filters.get("view") or "waiting")
+    simple_fields = {
+        "kind": "kind",
+        "platform": "platform",
+        "account": "connected_account_id",
+        "team": "team_id",
+        "priority": "priority",
+        "sentiment": "sentiment",
+        "language": "language",
+    }
+    for name, field in simple_fields.items():
+        if name in filters:
+            queryset = queryset.filter(**{field: filters[name]})
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        queryset = queryset.filter(assignee_id=user_id)
+    elif assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=int(assignee))
+    if "tag" in filters:
+        queryset = queryset.filter(tags__id=filters["tag"])
+    if "needs_reply" in filters:
+        queryset = queryset.filter(needs_reply=filters["needs_reply"] == "yes")
+    if "since" in filters:
+        queryset = queryset.filter(last_inbound_at__gte=_start_of(filters["since"]))
+    if "until" in filters:
+        queryset = queryset.filter(
+            last_inbound_at__lt=_start_of(filters["until"] + dt.timedelta(days=1))
+        )
+    if filters.get("q", "").strip():
+        queryset = _search(queryset, filters["q"].strip(), language)
+    return queryset
+
+
+def _in_view(queryset: QuerySet[Conversation], view: str) -> QuerySet[Conversation]:
+    now = timezone.now()
+    if view == "waiting":
+        return queryset.filter(status__in=WAITING_STATUSES, needs_reply=True).filter(
+            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
+        )
+    if view == "open":
+        return queryset.filter(status__in=[Status.NEW, Status.OPEN, Status.PENDING])
+    if view == "snoozed":
+        return queryset.filter(snoozed_until__gt=now)
+    if view in Status.values:
+        return queryset.filter(status=view)
+    return queryset
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _search(queryset: QuerySet[Conversation], words: str, language: str) -> QuerySet[Conversation]:
+    """Conversations with a message matching `words` (stemmed in the client's language and
+    word for word), or whose person's name or handle contains them."""
+    query = SearchQuery(words, config="simple", search_type="websearch")
+    if language in SEARCH_CONFIGS:
+        query |= SearchQuery(words, config=SEARCH_CONFIGS[language], search_type="websearch")
+    matching_message = Interaction.objects.filter(
+        conversation_id=OuterRef("pk"), search_vector=query
+    )
+    matching_contact = Contact.objects.filter(pk=OuterRef("contact_id")).filter(
+        Q(name__icontains=words) | Q(handle__icontains=words.lstrip("@"))
+    )
+    return queryset.filter(Exists(matching_message) | Exists(matching_contact))
