@@ -128,10 +128,9 @@ class InboxFilterForm(forms.Form):
 
 
 def apply_filters(
-    queryset: QuerySet[Conversation], filters: dict[str, Any], *, user_id: int, language: str
+    queryset: QuerySet[Conversation], filters: dict[str, Any], *, user_id: int
 ) -> QuerySet[Conversation]:
-    """Narrow `queryset` by the filters of InboxFilterForm. `language` is the client's, for
-    stemming the search words."""
+    """Narrow `queryset` by the filters of InboxFilterForm."""
     queryset = _in_view(queryset, filters.get("view") or "waiting")
     simple_fields = {
         "kind": "kind",
@@ -163,7 +162,7 @@ def apply_filters(
             last_inbound_at__lt=_start_of(filters["until"] + dt.timedelta(days=1))
         )
     if filters.get("q", "").strip():
-        queryset = _search(queryset, filters["q"].strip(), language)
+        queryset = _search(queryset, filters["q"].strip())
     return queryset
 
 
@@ -186,12 +185,14 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _search(queryset: QuerySet[Conversation], words: str, language: str) -> QuerySet[Conversation]:
-    """Conversations with a message matching `words` (stemmed in the client's language and
-    word for word), or whose person's name or handle contains them."""
+def _search(queryset: QuerySet[Conversation], words: str) -> QuerySet[Conversation]:
+    """Conversations with a message matching `words` (stemmed in English, German and Russian,
+    and word for word for every language), or whose person's name or handle contains them."""
     query = SearchQuery(words, config="simple", search_type="websearch")
-    if language in SEARCH_CONFIGS:
-        query |= SearchQuery(words, config=SEARCH_CONFIGS[language], search_type="websearch")
+    # Every stemmer we index with: a client writes in several languages, and each message's
+    # vector holds the stems of its own.
+    for config in SEARCH_CONFIGS.values():
+        query |= SearchQuery(words, config=config, search_type="websearch")
     matching_message = Interaction.objects.filter(
         conversation_id=OuterRef("pk"), search_vector=query
     )

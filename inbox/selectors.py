@@ -52,7 +52,6 @@ def list_conversations(
     role: ClientRole | None,
     filters: dict[str, Any],
     user_id: int,
-    language: str,
     cursor: str = "",
 ) -> ConversationPage:
     """One page of the inbox list, newest (or oldest) inbound message first, keyset-paginated
@@ -63,7 +62,6 @@ def list_conversations(
         Conversation.objects.filter(last_inbound_at__isnull=False),
         filters,
         user_id=user_id,
-        language=language,
     )
     oldest_first = filters.get("sort") == "oldest"
     rows_qs = base

@@ -39,7 +39,6 @@ def _list_context(request: ClientRequest, form: InboxFilterForm) -> dict[str, An
         role=request.client_role,
         filters=form.filters(),
         user_id=request.user.pk,
-        language=request.client.default_language,
         cursor=request.GET.get("before", ""),
     )
     return {
