@@ -56,6 +56,8 @@ def test_compiled_catalog_holds_every_message_of_its_source(language: str) -> No
         "Neutral",
         "Normal",
         "VIP",
+        "Tag",
+        "Team",
         "spam",
     }
 
