@@ -6,6 +6,7 @@ from accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path("account/preferences/", views.preferences, name="preferences"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path(
         "accounts/login/",

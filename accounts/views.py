@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import PreferencesForm
 from accounts.models import Notification
 from clients.http import AuthenticatedRequest
 
@@ -32,3 +35,16 @@ def notifications_read(request: AuthenticatedRequest) -> HttpResponse:
         read_at=timezone.now()
     )
     return redirect("notifications")
+
+
+@login_required
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        with translation.override(user.language):
+            messages.success(request, _("Your preferences are saved."))
+        return redirect("preferences")
+    return render(
+        request, "accounts/preferences.html", {"form": form}, status=422 if form.errors else 200
+    )
