@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,6 +29,7 @@ PORT = int(os.environ.get("PARLEY_PORT", "8000"))
 SIMULATOR_PORT = int(os.environ.get("PARLEY_SIMULATOR_PORT", "8100"))
 MAIL_SMTP_PORT = int(os.environ.get("PARLEY_MAIL_SMTP_PORT", "1025"))
 MAIL_HTTP_PORT = int(os.environ.get("PARLEY_MAIL_HTTP_PORT", "8025"))
+LIVE_PORT = int(os.environ.get("PARLEY_LIVE_PORT", "8001"))
 SEEDED_MARKER = DATA / "demo-comments-posted"
 
 
@@ -36,11 +38,14 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
+    """Until the server at `url` answers anything at all (a 404 is an answer)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own http URL
                 return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
@@ -64,6 +69,7 @@ def main() -> int:
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "PARLEY_META_GRAPH_BASE_URL": f"http://127.0.0.1:{SIMULATOR_PORT}/v21.0",
             "PARLEY_BASE_URL": f"http://{HOST}:{PORT}",
+            "PARLEY_LIVE_URL": f"http://{HOST}:{LIVE_PORT}",
             # E-mail goes to the local mail catcher (its page lists what was sent).
             "PARLEY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "PARLEY_EMAIL_HOST": "127.0.0.1",
@@ -85,6 +91,17 @@ def main() -> int:
                 "-",
                 "--graceful-timeout",
                 "5",
+            ],
+            # The live-update streams: async, held open, so not on gunicorn's sync workers.
+            "live": [
+                str(bin_dir / "uvicorn"),
+                "inbox.live.asgi:app",
+                "--host",
+                HOST,
+                "--port",
+                str(LIVE_PORT),
+                "--log-level",
+                "warning",
             ],
             "worker": [
                 str(bin_dir / "celery"),
@@ -133,6 +150,7 @@ def main() -> int:
                 )
             wait_for(f"http://{HOST}:{PORT}/accounts/login/")
             wait_for(f"http://127.0.0.1:{SIMULATOR_PORT}/_simulator/health")
+            wait_for(f"http://{HOST}:{LIVE_PORT}/live/")
             wait_for(f"http://127.0.0.1:{MAIL_HTTP_PORT}/messages.json")
             if not SEEDED_MARKER.exists():
                 manage(env, "simulate_comments", "--url", f"http://{HOST}:{PORT}/webhooks/meta/")

@@ -21,6 +21,9 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     private = forms.BooleanField(label=_("Reply privately in Messenger"), required=False)
+    # When the page was rendered: a reply by someone else after it is shown before ours goes.
+    opened_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(label=_("Send mine anyway"), required=False)
 
 
 class NoteForm(forms.Form):

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
 from accounts.roles import Capability, ClientRole, role_allows
+from clients.platforms.base import Direction
 from escalation.models import EscalationEvent
 from inbox.filters import apply_filters
 from inbox.models import (
@@ -159,6 +160,46 @@ def contact_timeline(*, contact: Contact | None) -> list[Interaction]:
         .select_related("connected_account")
         .order_by("-occurred_at", "-id")[:TIMELINE_LENGTH]
     )
+
+
+@dataclass(frozen=True)
+class OtherAnswer:
+    who: str
+    at: dt.datetime
+
+
+def answered_since(
+    *, conversation_id: int, since: dt.datetime, except_user_id: int
+) -> OtherAnswer | None:
+    """The first answer in the conversation after `since` by someone else: a reply written in
+    Parley, or the page's own message sent from another tool."""
+    reply = (
+        Reply.objects.filter(interaction__conversation_id=conversation_id, created_at__gt=since)
+        .exclude(author_id=except_user_id)
+        .exclude(status__in=[Reply.Status.REJECTED, Reply.Status.FAILED])
+        .select_related("author")
+        .order_by("created_at")
+        .first()
+    )
+    if reply is not None:
+        who = reply.author.display_name if reply.author else reply.automation_rule
+        return OtherAnswer(who=who or "Parley", at=reply.created_at)
+    ours = Reply.objects.filter(interaction__conversation_id=conversation_id).exclude(
+        external_id=""
+    )
+    echo = (
+        Interaction.objects.filter(
+            conversation_id=conversation_id,
+            direction=Direction.OUTBOUND,
+            received_at__gt=since,
+        )
+        .exclude(external_id__in=ours.values("external_id"))
+        .order_by("received_at")
+        .first()
+    )
+    if echo is not None:
+        return OtherAnswer(who=str(echo.connected_account.name), at=echo.received_at)
+    return None
 
 
 def list_saved_views(*, user_id: int) -> list[SavedView]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import User
+from inbox.live.events import publish
 from inbox.models import Reply, ReplyEvent
 
 
@@ -35,7 +36,17 @@ def transition_reply(
                 note=note,
             )
     if moved:
+        _announce(reply)
         reply.status = to_status
         for name, value in fields.items():
             setattr(reply, name, value)
     return bool(moved)
+
+
+def _announce(reply: Reply) -> None:
+    """Open pages of the conversation show the reply's new state."""
+    from clients.models import Client
+
+    client = getattr(connection, "tenant", None)
+    if isinstance(client, Client):
+        publish(client.pk, f"conversation-{reply.interaction.conversation_id}")

@@ -12,6 +12,16 @@ urlpatterns = [
         name="conversation",
     ),
     path(
+        "conversations/<int:conversation_id>/thread/",
+        views.conversation_thread,
+        name="conversation-thread",
+    ),
+    path(
+        "conversations/<int:conversation_id>/presence/",
+        views.conversation_presence,
+        name="conversation-presence",
+    ),
+    path(
         "conversations/<int:conversation_id>/status/",
         work_views.conversation_status,
         name="conversation-status",

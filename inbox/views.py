@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +23,7 @@ from guidelines.checker import highlight_segments
 from inbox import selectors, services
 from inbox.filters import InboxFilterForm
 from inbox.forms import SNOOZE_PRESETS, BulkForm, NoteForm, ReplyForm
+from inbox.live import events as live
 from inbox.models import Conversation, Interaction, Tag, Team
 
 
@@ -47,6 +52,10 @@ def _list_context(request: ClientRequest, form: InboxFilterForm) -> dict[str, An
         "filter_query": form.query_string(),
         "can_work": role_allows(request.client_role, Capability.TRIAGE),
         "bulk_form": BulkForm(),
+        "live_url": (
+            f"{settings.PARLEY_LIVE_URL.rstrip('/')}/live/{request.client.pk}/?token="
+            + live.stream_token(user_id=request.user.pk, client_id=request.client.pk)
+        ),
     }
 
 
@@ -109,6 +118,7 @@ def _render_detail(
         "teams": Team.objects.all(),
         "statuses": Conversation.Status.choices,
         "snooze_presets": SNOOZE_PRESETS,
+        "opened_at": timezone.now().isoformat(),
     }
     part = part or (request.htmx.target or "" if request.htmx else "")
     if part == "thread":
@@ -126,6 +136,8 @@ def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
     if not role_allows(request.client_role, Capability.REPLY):
         raise PermissionDenied
     form = ReplyForm(request.POST)
+    if form.is_valid() and not form.cleaned_data["send_anyway"]:
+        _refuse_if_answered_meanwhile(request, form, interaction)
     if form.is_valid():
         try:
             services.create_reply(
@@ -145,6 +157,72 @@ def reply_create(request: ClientRequest, interaction_id: int) -> HttpResponse:
         return _render_detail(request, interaction, ReplyForm(), part="thread")
     messages.success(request, _("Reply queued for sending."))
     return redirect("inbox:detail", interaction_id=interaction.pk)
+
+
+def _refuse_if_answered_meanwhile(
+    request: ClientRequest, form: ReplyForm, interaction: Interaction
+) -> None:
+    """Someone else answered after this person opened the conversation: say so first."""
+    opened_at = form.cleaned_data.get("opened_at")
+    if opened_at is None:
+        return
+    other = selectors.answered_since(
+        conversation_id=interaction.conversation_id,
+        since=opened_at,
+        except_user_id=request.user.pk,
+    )
+    if other is not None:
+        form.add_error(
+            None,
+            _(
+                "%(who)s answered this conversation at %(when)s, after you opened it. "
+                "Read their answer above; tick “Send mine anyway” to send yours too."
+            )
+            % {"who": other.who, "when": date_format(localtime(other.at), "TIME_FORMAT")},
+        )
+
+
+def conversation_thread(request: ClientRequest, conversation_id: int) -> HttpResponse:
+    """The messages of a conversation, refreshed when the live stream says it changed."""
+    conversation = selectors.get_conversation(
+        role=request.client_role, conversation_id=conversation_id
+    )
+    target = selectors.reply_target(conversation=conversation, to=request.GET.get("to", ""))
+    if target is None:
+        raise Http404
+    return render(
+        request,
+        "inbox/interaction_detail.html#thread-items",
+        {
+            "interaction": target,
+            "conversation": conversation,
+            "thread": selectors.list_thread(interaction=target),
+        },
+    )
+
+
+def conversation_presence(request: ClientRequest, conversation_id: int) -> HttpResponse:
+    """GET: who else has the conversation open. POST: "I am here (and typing)"."""
+    conversation = selectors.get_conversation(
+        role=request.client_role, conversation_id=conversation_id
+    )
+    if request.method == "POST":
+        if not role_allows(request.client_role, Capability.REPLY):
+            raise PermissionDenied
+        live.mark_present(
+            client_id=request.client.pk,
+            conversation_id=conversation.pk,
+            user_id=request.user.pk,
+            name=request.user.display_name,
+            typing=request.POST.get("typing") == "1",
+        )
+        return HttpResponse(status=204)
+    viewers = live.viewers(
+        client_id=request.client.pk,
+        conversation_id=conversation.pk,
+        except_user_id=request.user.pk,
+    )
+    return render(request, "inbox/_presence.html", {"viewers": viewers})
 
 
 @require_POST

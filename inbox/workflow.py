@@ -23,6 +23,7 @@ from clients.http import absolute_client_url
 from clients.models import Client, WorkItem
 from clients.platforms.base import Direction
 from escalation.models import PRIORITY_RANK
+from inbox.live.events import conversation_changed, publish
 from inbox.models import Conversation, ConversationEvent, Interaction, Note, Tag, Team
 
 Status = Conversation.Status
@@ -84,6 +85,7 @@ def sync_work_item(conversation: Conversation) -> None:
     """Mirror the conversation into the public WorkItem index, or drop it when it is no
     longer open work. `conversation.latest_inbound` and `.contact` are read: load them."""
     client = _current_client()
+    conversation_changed(client.pk, conversation.pk)
     if not is_open_work(conversation):
         WorkItem.objects.filter(client=client, conversation_id=conversation.pk).delete()
         return
@@ -233,6 +235,7 @@ def add_tag(*, conversation: Conversation, name: str, actor: User) -> Tag:
     if not conversation.tags.filter(pk=tag.pk).exists():
         conversation.tags.add(tag)
         _record(conversation, ConversationEvent.Verb.TAGGED, actor, tag=tag.name)
+        conversation_changed(_current_client().pk, conversation.pk)
     return tag
 
 
@@ -241,6 +244,7 @@ def remove_tag(*, conversation: Conversation, tag: Tag, actor: User) -> None:
     if conversation.tags.filter(pk=tag.pk).exists():
         conversation.tags.remove(tag)
         _record(conversation, ConversationEvent.Verb.UNTAGGED, actor, tag=tag.name)
+        conversation_changed(_current_client().pk, conversation.pk)
 
 
 @transaction.atomic
@@ -300,6 +304,7 @@ def add_note(*, conversation: Conversation, author: User, text: str) -> Note:
         mentioned_user_ids=[user.pk for user in mentioned],
     )
     _record(conversation, ConversationEvent.Verb.NOTE, author, note=note.pk)
+    publish(client.pk, f"conversation-{conversation.pk}")
     _notify(
         mentioned,
         client=client,

@@ -6,6 +6,7 @@ such data, so these fixtures commit a dedicated client and remove what they made
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -191,12 +192,18 @@ def _free_port() -> int:
 def web_server(
     live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
 ) -> Iterator[str]:
-    """gunicorn serving the app as `make run` does; yields its base URL. E-mail it sends lands
-    as files in `tmp_path / "mail"` (see `sent_mail`)."""
+    """gunicorn serving the app as `make run` does, with the live-update stream beside it;
+    yields its base URL. E-mail it sends lands as files in `tmp_path / "mail"`."""
+    stack = contextlib.ExitStack()
     port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    live_url = stack.enter_context(
+        _live_stream_process(base_url=base_url, log=tmp_path / "live.log")
+    )
     env = {
         **process_env(_simulator_server, f"test-web-{os.getpid()}"),
-        "PARLEY_BASE_URL": f"http://127.0.0.1:{port}",
+        "PARLEY_BASE_URL": base_url,
+        "PARLEY_LIVE_URL": live_url,
         "PARLEY_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "PARLEY_EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
@@ -230,3 +237,56 @@ def web_server(
         yield url
     finally:
         stop(server, f"test-web-{os.getpid()}", django_db_blocker)
+        stack.close()
+
+
+@contextlib.contextmanager
+def _live_stream_process(*, base_url: str, log: Path) -> Iterator[str]:
+    """uvicorn serving inbox/live/asgi.py as `make run` does; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "inbox.live.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "PARLEY_BASE_URL": base_url,
+        },
+        **log_to(log),
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{url}/live/", timeout=1).status_code == 404
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(answers, what="the live stream server")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_stream_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One stream server per test process, for tests of the stream itself."""
+    log = tmp_path_factory.mktemp("live") / "live.log"
+    with _live_stream_process(base_url="http://testserver", log=log) as url:
+        yield url

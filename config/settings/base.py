@@ -206,6 +206,8 @@ EMAIL_PORT = env_int("PARLEY_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("PARLEY_DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
 # Where people reach this installation: links in e-mails (approval links) start with it.
 PARLEY_BASE_URL = env_str("PARLEY_BASE_URL", "http://127.0.0.1:8000")
+# Where browsers open the live-update stream (inbox/live/asgi.py, its own uvicorn process).
+PARLEY_LIVE_URL = env_str("PARLEY_LIVE_URL", "http://127.0.0.1:8001")
 
 # --- Analysis ----------------------------------------------------------------------------
 # The class that reads incoming messages (language, sentiment, needs-reply, spam); offline.

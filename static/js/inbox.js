@@ -80,3 +80,66 @@
     if (action() !== false) { event.preventDefault(); }
   });
 })();
+
+// Live list: a refresh from the stream would drop a selection in progress; then the list
+// says there is news instead, and the person refreshes when done.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    var cause = event.detail.triggerEvent;
+    if (!element.matches || !element.matches("[data-live-results]")) { return; }
+    if (!cause || cause.type !== "sse:inbox") { return; }
+    if (element.querySelector("input[name=conversation]:checked")) {
+      event.preventDefault();
+      var notice = element.querySelector("#new-activity");
+      if (notice) { notice.hidden = false; }
+    }
+  });
+})();
+
+// Presence: while a conversation is open, say so every 10 s, and say "typing" while the
+// reply is being written, so colleagues see it and nobody answers twice.
+(function () {
+  "use strict";
+  var TYPING_PAUSE_MS = 4000;
+  var lastTyped = 0;
+  var lastTypingSent = 0;
+
+  function csrfToken() {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["X-CSRFToken"] || "";
+  }
+
+  function presenceUrl() {
+    var pane = document.querySelector("[data-presence-url]");
+    return pane ? pane.getAttribute("data-presence-url") : null;
+  }
+
+  function send(typing) {
+    var url = presenceUrl();
+    if (!url || document.hidden) { return; }
+    fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: "typing=" + (typing ? "1" : "0"),
+      credentials: "same-origin",
+    }).catch(function () { /* presence is best effort */ });
+  }
+
+  function typingNow() { return Date.now() - lastTyped < TYPING_PAUSE_MS; }
+
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest || !event.target.closest(".composer")) { return; }
+    lastTyped = Date.now();
+    if (Date.now() - lastTypingSent > 3000) {
+      lastTypingSent = Date.now();
+      send(true);
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "workspace") { send(false); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { send(false); });
+  setInterval(function () { send(typingNow()); }, 10000);
+})();
