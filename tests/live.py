@@ -22,18 +22,27 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from accounts.models import Agency, Membership, User
-from clients.models import ApprovalLink, Client, ConnectedAccount, InboundEvent
+from accounts.models import Agency, Membership, Notification, User
+from clients.models import ApprovalLink, Client, ConnectedAccount, InboundEvent, WorkItem
 from clients.services import connect_account, create_client
 from config.celery import app as celery_app
 from guidelines.models import GuidelineVersion
-from inbox.models import ApprovalPolicy, Contact, Conversation, Reply, SavedReply
+from inbox.models import (
+    ApprovalPolicy,
+    Contact,
+    Conversation,
+    Reply,
+    SavedReply,
+    SavedView,
+    Tag,
+)
 from tests.conftest import PASSWORD, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE_CLIENT = "client-live"
 LIVE_PAGE = "105000000000777"
 LIVE_AGENT = "live-agent@agency-live.test"
+LIVE_COLLEAGUE = "live-colleague@agency-live.test"
 
 
 def wait_until(condition: Callable[[], Any], seconds: float = 30, what: str = "it") -> Any:
@@ -67,6 +76,7 @@ class LiveWorld:
     client: Client
     account: ConnectedAccount
     agent: User
+    colleague: User
     password: str = PASSWORD
 
 
@@ -95,8 +105,10 @@ def live_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveWo
         )
         agent = User.objects.create_user(LIVE_AGENT, PASSWORD, full_name="Live Agent")
         Membership.objects.create(user=agent, client=client, role="agent")
+        colleague = User.objects.create_user(LIVE_COLLEAGUE, PASSWORD, full_name="Cora Colleague")
+        Membership.objects.create(user=colleague, client=client, role="agent")
         try:
-            yield LiveWorld(client=client, account=account, agent=agent)
+            yield LiveWorld(client=client, account=account, agent=agent, colleague=colleague)
         finally:
             _remove_live_data()
 
@@ -112,10 +124,14 @@ def _remove_live_data() -> None:
             ApprovalPolicy.objects.all().delete()
             SavedReply.objects.all().delete()
             GuidelineVersion.objects.all().delete()
+            Tag.objects.all().delete()
+            SavedView.objects.all().delete()
         ApprovalLink.objects.filter(client=client).delete()
+        WorkItem.objects.filter(client=client).delete()
+        Notification.objects.filter(client=client).delete()
         Membership.objects.filter(client=client).delete()
     InboundEvent.objects.filter(account_external_id=LIVE_PAGE).delete()
-    User.objects.filter(email=LIVE_AGENT).delete()
+    User.objects.filter(email__in=[LIVE_AGENT, LIVE_COLLEAGUE]).delete()
     ConnectedAccount.objects.filter(external_account_id=LIVE_PAGE).delete()
 
 

@@ -150,9 +150,7 @@ def test_colleagues_see_who_is_viewing_and_who_is_typing(
     assert "agent-a" not in agent.get(url).content.decode()  # not told about oneself
 
 
-def test_presence_is_for_the_clients_team_only(
-    cast: Cast, session_clients: SessionClients
-) -> None:
+def test_presence_is_for_the_clients_team_only(cast: Cast, session_clients: SessionClients) -> None:
     with tenant_context(session_clients.client_a):
         comment = make_comment(cast.page_a)
     url = f"/clients/client-a/inbox/conversations/{comment.conversation_id}/presence/"
