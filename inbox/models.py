@@ -175,6 +175,12 @@ SEARCH_VECTOR_SQL = (
 )
 
 
+class InteractionManager(models.Manager["Interaction"]):
+    def get_queryset(self) -> models.QuerySet[Interaction]:
+        # The search vector is for the database's eyes: never fetch it into Python.
+        return super().get_queryset().defer("search_vector")
+
+
 class Interaction(models.Model):
     """One comment, message, mention, review, share, like or follow (platforms.md §8)."""
 
@@ -226,6 +232,8 @@ class Interaction(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+
+    objects = InteractionManager()
 
     class Meta:
         constraints = [

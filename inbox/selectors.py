@@ -79,7 +79,8 @@ def list_conversations(
             )
     order = ("last_inbound_at", "id") if oldest_first else ("-last_inbound_at", "-id")
     rows = list(
-        rows_qs.select_related("contact", "latest_inbound", "assignee", "connected_account")
+        rows_qs.select_related("contact", "latest_inbound", "assignee")
+        .defer("latest_inbound__search_vector")
         .annotate(
             tag_names=ArraySubquery(Tag.objects.filter(conversations=OuterRef("pk")).values("name"))
         )

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -46,10 +47,15 @@ def _list_context(request: ClientRequest, form: InboxFilterForm) -> dict[str, An
         user_id=request.user.pk,
         cursor=request.GET.get("before", ""),
     )
+    filter_query = form.query_string()
+    # One reverse() for the page: reversing per row costs more than rendering the row.
+    conversations_url = reverse("inbox:conversation", kwargs={"conversation_id": 0})[: -len("0/")]
+    query = f"?{filter_query}" if filter_query else ""
     return {
+        "rows": [(row, f"{conversations_url}{row.pk}/{query}") for row in page.rows],
         "filter_form": form,
         "page": page,
-        "filter_query": form.query_string(),
+        "filter_query": filter_query,
         "can_work": role_allows(request.client_role, Capability.TRIAGE),
         "bulk_form": BulkForm(),
         "live_url": (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ def _redis() -> redis.Redis:
 
 
 def channel(client_id: int) -> str:
-    return f"{CHANNEL_PREFIX}{client_id}"
+    """Pub/sub channels are server-wide, not per Redis database: name the installation (its
+    Redis URL) so two installations, or two test processes, sharing a server never mix."""
+    return f"{CHANNEL_PREFIX}{_installation()}:{client_id}"
+
+
+@functools.cache
+def _installation() -> str:
+    return hashlib.sha256(settings.REDIS_URL.encode()).hexdigest()[:12]
 
 
 def publish(client_id: int, event: str, data: dict[str, Any] | None = None) -> None:

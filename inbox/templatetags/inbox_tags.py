@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django import template
+from django.db import models
+from django.utils.translation import get_language
 
 from escalation.models import Priority
 from inbox.models import Conversation
@@ -23,3 +28,17 @@ def priority_label(value: str) -> str:
         return str(Priority(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def display(obj: models.Model, field_name: str) -> str:
+    """`obj.get_<field>_display()`, remembered per value and language: in a 50-row list the
+    stock method re-translates and re-hashes every choice of the field for every row."""
+    return _choice_label(type(obj), field_name, getattr(obj, field_name), get_language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _choice_label(model: type[models.Model], field_name: str, value: Any, language: str) -> str:
+    field = model._meta.get_field(field_name)
+    choices = dict(getattr(field, "flatchoices", ()))
+    return str(choices.get(value, value))
