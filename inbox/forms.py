@@ -113,3 +113,27 @@ class SavedViewForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     query = forms.CharField(max_length=1000, required=False)
     shared = forms.BooleanField(label=_("Share with the team"), required=False)
+
+
+class TeamForm(forms.ModelForm):
+    members = forms.MultipleChoiceField(
+        label=_("Members"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name"]
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {str(person.pk): person for person in people}
+        set_choices(self.fields["members"], [(pk, p.display_name) for pk, p in self.people.items()])
+        if self.instance.pk:
+            self.fields["members"].initial = [
+                str(pk) for pk in self.instance.members.values_list("pk", flat=True)
+            ]
+
+    def save(self, commit: bool = True) -> Team:
+        team = super().save(commit=True)
+        team.members.set([self.people[pk] for pk in self.cleaned_data["members"]])
+        return team

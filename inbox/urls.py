@@ -1,6 +1,13 @@
 from django.urls import path
 
-from inbox import approval_views, automation_views, saved_reply_views, views, work_views
+from inbox import (
+    approval_views,
+    automation_views,
+    saved_reply_views,
+    team_views,
+    views,
+    work_views,
+)
 
 app_name = "inbox"
 
@@ -56,6 +63,9 @@ urlpatterns = [
         work_views.conversation_note,
         name="conversation-note",
     ),
+    path("teams/", team_views.team_list, name="teams"),
+    path("teams/<int:team_id>/edit/", team_views.team_edit, name="team-edit"),
+    path("teams/<int:team_id>/delete/", team_views.team_delete, name="team-delete"),
     path("bulk/", work_views.bulk, name="bulk"),
     path("bulk/undo/", work_views.bulk_undo, name="bulk-undo"),
     path("views/", work_views.saved_view_create, name="saved-view-create"),

@@ -246,3 +246,29 @@ def test_viewer_sees_no_composer(
     html = client.get(f"/clients/client-a/inbox/interactions/{comment.pk}/").content.decode()
 
     assert "Send reply" not in html
+
+
+@pytest.mark.parametrize(("suffix", "budget"), [("thread/", 10), ("presence/", 7)])
+def test_live_partials_take_a_fixed_number_of_queries(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_assert_max_num_queries: Any,
+    suffix: str,
+    budget: int,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        first = make_comment(cast.page_a, text="c0")
+        for i in range(1, 10):
+            make_comment(cast.page_a, text=f"c{i}", thread=first.conversation.thread_key)
+    client.force_login(cast.agent_a)
+    connection.set_schema_to_public()
+
+    # Each live event makes every open page ask for one of these: they must stay cheap.
+    # Middleware 6; the conversation, the message answered, the thread, its replies.
+    with django_assert_max_num_queries(budget):
+        response = client.get(
+            f"/clients/client-a/inbox/conversations/{first.conversation_id}/{suffix}"
+        )
+
+    assert response.status_code == 200

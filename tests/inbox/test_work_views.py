@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Notification
 from clients.models import WorkItem
 from inbox import workflow
-from inbox.models import Conversation, ConversationEvent, Interaction, SavedView
+from inbox.models import Conversation, ConversationEvent, Interaction, SavedView, Team
 from tests.conftest import Cast, SessionClients
 from tests.factories import make_comment
 
@@ -213,7 +213,9 @@ def test_viewers_and_approvers_cannot_work_conversations(
         assert not ConversationEvent.objects.exists()
 
 
-@pytest.mark.parametrize(("suffix", "data"), [("", None), *WORK_ENDPOINTS])
+@pytest.mark.parametrize(
+    ("suffix", "data"), [("", None), ("thread/", None), ("presence/", None), *WORK_ENDPOINTS]
+)
 def test_another_clients_conversation_is_not_found(
     cast: Cast, session_clients: SessionClients, suffix: str, data: dict[str, str] | None
 ) -> None:
@@ -336,3 +338,47 @@ def test_the_agency_queue_reads_only_the_index(
     assert len(response.context["page"].rows) == 50
     assert not any("client_client" in query["sql"] for query in captured.captured_queries)
     assert WorkItem.objects.count() == 60
+
+
+# --- teams -------------------------------------------------------------------------------
+
+
+def test_a_manager_makes_a_team_and_the_inbox_assigns_and_filters_by_it(
+    cast: Cast, session_clients: SessionClients
+) -> None:
+    manager = logged_in(cast.owner)
+    assert (
+        manager.post(
+            f"{INBOX}teams/", {"name": "Support", "members": [str(cast.agent_a.pk)]}
+        ).status_code
+        == 302
+    )
+    with tenant_context(session_clients.client_a):
+        team = Team.objects.get()
+        assert list(team.members.all()) == [cast.agent_a]
+        comment = make_comment(cast.page_a)
+        other = make_comment(cast.page_a)
+
+    logged_in(cast.agent_a).post(
+        f"{INBOX}conversations/{comment.conversation_id}/assign/", {"team": str(team.pk)}
+    )
+
+    assert listed(logged_in(cast.agent_a).get(INBOX, {"team": team.pk})) == {
+        comment.conversation_id
+    }
+    assert other.conversation_id not in listed(
+        logged_in(cast.agent_a).get(INBOX, {"team": team.pk})
+    )
+
+
+def test_teams_are_for_managers_and_only_of_the_clients_people(
+    cast: Cast, session_clients: SessionClients
+) -> None:
+    assert logged_in(cast.agent_a).get(f"{INBOX}teams/").status_code == 403
+    response = logged_in(cast.owner).post(
+        f"{INBOX}teams/", {"name": "Mixed", "members": [str(cast.agent_b.pk)]}
+    )
+
+    assert response.status_code == 422
+    with tenant_context(session_clients.client_a):
+        assert not Team.objects.exists()
