@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -66,12 +67,28 @@ def list_clients_for_user(*, user: User) -> QuerySet[Client]:
     )
 
 
-def list_clients_for_request(request: HttpRequest) -> list[Client]:
-    """`list_clients_for_user` of the signed-in user, evaluated once per request (the page and
-    the client switcher both show it)."""
-    cached: list[Client] | None = getattr(request, "_parley_user_clients", None)
+@dataclass(frozen=True)
+class ClientRef:
+    """What lists of many clients need (the agency queue): no model instances."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+def list_client_refs_for_user(*, user: User) -> list[ClientRef]:
+    return [
+        ClientRef(*row)
+        for row in list_clients_for_user(user=user).values_list("pk", "slug", "name")
+    ]
+
+
+def list_clients_for_request(request: HttpRequest) -> list[ClientRef]:
+    """The clients of the signed-in user, read once per request (the agency queue and the
+    client switcher both show them)."""
+    cached: list[ClientRef] | None = getattr(request, "_parley_user_clients", None)
     if cached is None:
-        cached = list(list_clients_for_user(user=request.user))  # type: ignore[arg-type]
+        cached = list_client_refs_for_user(user=request.user)  # type: ignore[arg-type]
         request._parley_user_clients = cached  # type: ignore[attr-defined]
     return cached
 

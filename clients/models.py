@@ -244,6 +244,12 @@ class WorkItem(models.Model):
                 name="work_item_queue_idx",
             ),
             models.Index(fields=["client", "status"], name="work_item_client_status_idx"),
+            # The queue's per-client counts of what waits: answered from the index alone.
+            models.Index(
+                fields=["client", "snoozed_until"],
+                condition=models.Q(status__in=["new", "open"], needs_reply=True),
+                name="work_item_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,17 +4,21 @@ the public WorkItem index only (never from the clients' schemas)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Platform, WorkItem
+from accounts.selectors import ClientRef
+from clients.models import Platform, WorkItem
 from clients.platforms.base import InteractionKind
 from escalation.models import Priority
 from inbox.filters import set_choices
@@ -61,7 +65,7 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, data: Any, *, clients: list[Client]) -> None:
+    def __init__(self, data: Any, *, clients: list[ClientRef]) -> None:
         super().__init__(data)
         set_choices(self.fields["client"], _blank([(c.slug, c.name) for c in clients]))
 
@@ -79,24 +83,38 @@ class QueueFilterForm(forms.Form):
 
 @dataclass(frozen=True)
 class QueuePage:
-    rows: list[WorkItem]
+    rows: list[tuple[WorkItem, ClientRef]]
     next_cursor: str
-    counts: list[tuple[Client, int]]
+    # The clients with the most waiting first; the nav shows the first NAV_CLIENTS.
+    counts: list[tuple[ClientRef, int]]
+
+    @property
+    def top_counts(self) -> list[tuple[ClientRef, int]]:
+        return self.counts[:NAV_CLIENTS]
+
+    @property
+    def more_clients_waiting(self) -> int:
+        return sum(1 for _client, count in self.counts[NAV_CLIENTS:] if count)
+
+
+NAV_CLIENTS = 30
 
 
 def list_queue(
-    *, clients: list[Client], filters: dict[str, Any], user_id: int, cursor: str = ""
+    *, clients: list[ClientRef], filters: dict[str, Any], user_id: int, cursor: str = ""
 ) -> QueuePage:
     """One page of the queue, SLA due first (items without one after), then oldest waiting
-    first; keyset-paginated. Two queries: the page and the per-client counts."""
+    first; keyset-paginated. Two queries: the page and (every few seconds) the per-client
+    counts."""
     by_slug = {client.slug: client for client in clients}
-    client_ids = [client.pk for client in clients]
+    all_ids = [client.pk for client in clients]
+    client_ids = all_ids
     if filters.get("client") in by_slug:
         client_ids = [by_slug[filters["client"]].pk]
     items = _filtered(WorkItem.objects.filter(client_id__in=client_ids), filters, user_id)
     position = _parse_cursor(cursor)
     page_items = items if position is None else items.filter(_after(*position))
-    rows = list(
+    found = list(
         page_items.select_related("assignee").order_by(
             F("sla_due_at").asc(nulls_last=True),
             "last_inbound_at",
@@ -104,25 +122,44 @@ def list_queue(
         )[:QUEUE_PAGE_SIZE]
     )
     by_id = {client.pk: client for client in clients}
-    for row in rows:
-        row.client = by_id[row.client_id]  # no join: the clients are already loaded
+    rows = [(item, by_id[item.client_id]) for item in found]
     next_cursor = ""
-    if len(rows) == QUEUE_PAGE_SIZE:
-        last = rows[-1]
+    if len(found) == QUEUE_PAGE_SIZE:
+        last = found[-1]
         due = last.sla_due_at.isoformat() if last.sla_due_at else ""
         at = last.last_inbound_at.isoformat() if last.last_inbound_at else ""
         next_cursor = f"{due}|{at}|{last.pk}"
-    counted = dict(
-        _filtered(WorkItem.objects.filter(client_id__in=[c.pk for c in clients]), filters, user_id)
-        .values("client_id")
-        .annotate(n=Count("id"))
-        .values_list("client_id", "n")
+    counted = _counts(all_ids, filters, user_id)
+    counts = sorted(
+        ((client, counted.get(client.pk, 0)) for client in clients),
+        key=lambda pair: (-pair[1], pair[0].name),
     )
-    return QueuePage(
-        rows=rows,
-        next_cursor=next_cursor,
-        counts=[(client, counted.get(client.pk, 0)) for client in clients],
-    )
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts)
+
+
+COUNTS_TTL_SECONDS = 10
+
+
+def _counts(client_ids: list[int], filters: dict[str, Any], user_id: int) -> dict[int, int]:
+    """Waiting items per client. Counting every client's items takes longer than the page
+    itself once an agency has hundreds of clients, so the counts are kept for a few seconds;
+    the rows are always read fresh."""
+    wanted = {k: str(v) for k, v in filters.items() if k != "client"}
+    if wanted.get("assignee") == "me":
+        wanted["user"] = str(user_id)
+    key = "queue-counts:" + hashlib.sha256(
+        json.dumps([client_ids, sorted(wanted.items())]).encode()
+    ).hexdigest()
+    counted: dict[int, int] | None = cache.get(key)
+    if counted is None:
+        counted = dict(
+            _filtered(WorkItem.objects.filter(client_id__in=client_ids), filters, user_id)
+            .values("client_id")
+            .annotate(n=Count("*"))
+            .values_list("client_id", "n")
+        )
+        cache.set(key, counted, COUNTS_TTL_SECONDS)
+    return counted
 
 
 def _filtered(

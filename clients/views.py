@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Agency
-from accounts.selectors import list_agencies_managed_by, list_clients_for_request
+from accounts.selectors import (
+    list_agencies_managed_by,
+    list_clients_for_request,
+)
 from clients.forms import AgencySavedReplyForm, ClientForm
 from clients.http import AuthenticatedRequest
 from clients.models import AgencySavedReply, InboundEvent

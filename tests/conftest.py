@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -200,3 +201,11 @@ def simulator(_simulator_server: Simulator, settings: Any) -> Simulator:
     settings.META_GRAPH_BASE_URL = f"{_simulator_server.url}/v21.0"
     _simulator_server.reset()
     return _simulator_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (this worker's own Redis database): what one test
+    cached, such as the agency queue's counts, must not answer for the next."""
+    cache.clear()
+    return

@@ -300,9 +300,11 @@ def test_the_agency_queue_shows_only_the_clients_a_person_works_on(
     owner = logged_in(cast.owner).get("/")
     outsider = logged_in(cast.outsider).get("/")
 
-    assert [row.conversation_id for row in agent_a.context["page"].rows] == [in_a.conversation_id]
+    assert [item.conversation_id for item, _client in agent_a.context["page"].rows] == [
+        in_a.conversation_id
+    ]
     assert "Question for B" not in agent_a.content.decode()
-    assert {row.snippet for row in owner.context["page"].rows} == {
+    assert {item.snippet for item, _client in owner.context["page"].rows} == {
         "Question for A",
         "Question for B",
     }
