@@ -143,6 +143,12 @@ KINDS = [
 ]
 
 
+def conversation_count(interactions: int) -> int:
+    """About two messages per conversation. Odd, so that the every-tenth outbound message
+    (i % 10 == 0) lands in conversations that also hold inbound ones, as page replies do."""
+    return interactions // 2 - 1 if (interactions // 2) % 2 == 0 else interactions // 2
+
+
 def sql_case(expression: str, values: list[str]) -> str:
     """CASE expression % len(values) WHEN 0 THEN values[0] ... as SQL text."""
     whens = " ".join(f"WHEN {index} THEN '{value}'" for index, value in enumerate(values))
@@ -184,10 +190,15 @@ def seed(interactions: int, queue_clients: int) -> tuple[Client, User]:
             verbosity=0,
         )
     with tenant_context(client):
-        from inbox.models import Interaction
+        from inbox.models import Conversation, Interaction
 
-        if Interaction.objects.count() != interactions:
+        seeded = (Interaction.objects.count(), Conversation.objects.count())
+        if seeded != (interactions, conversation_count(interactions)):
             _seed_inbox(client, interactions)
+        if Conversation.objects.filter(
+            search_document__isnull=True, last_inbound_at__isnull=False
+        ).exists():
+            _index_for_search(client)
     _seed_queue(agency, client, queue_clients)
     return client, user
 
@@ -205,7 +216,7 @@ def _seed_inbox(client: Client, interactions: int) -> None:
         ).pk
         for platform in ("facebook", "instagram", "messenger", "x")
     ]
-    conversations = interactions // 2
+    conversations = conversation_count(interactions)
     contacts = max(interactions // 5, 1)
     account_array = "ARRAY[" + ",".join(map(str, accounts)) + "]"
     platform_case = sql_case("c", ["facebook", "instagram", "messenger", "x"])
@@ -322,8 +333,22 @@ def _seed_inbox(client: Client, interactions: int) -> None:
             """,
             [client.pk],
         )
-        cursor.execute("ANALYZE")
+        cursor.execute("SET search_path = public")
     print(f"seeded {interactions:,} interactions in {time.perf_counter() - started:.0f} s")
+
+
+def _index_for_search(client: Client) -> None:
+    """Each conversation's search document, as refresh_conversation keeps it."""
+    from inbox.workflow import SEARCH_DOCUMENT_SQL
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET search_path = {client.schema_name}, public")
+        cursor.execute(SEARCH_DOCUMENT_SQL)
+        for table in ("inbox_conversation", "inbox_interaction", "inbox_contact"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("SET search_path = public")
+    print(f"indexed conversations for search in {time.perf_counter() - started:.0f} s")
 
 
 def _seed_queue(agency: Agency, bench_client: Client, clients: int) -> None:

@@ -147,9 +147,10 @@ def _counts(client_ids: list[int], filters: dict[str, Any], user_id: int) -> dic
     wanted = {k: str(v) for k, v in filters.items() if k != "client"}
     if wanted.get("assignee") == "me":
         wanted["user"] = str(user_id)
-    key = "queue-counts:" + hashlib.sha256(
-        json.dumps([client_ids, sorted(wanted.items())]).encode()
-    ).hexdigest()
+    key = (
+        "queue-counts:"
+        + hashlib.sha256(json.dumps([client_ids, sorted(wanted.items())]).encode()).hexdigest()
+    )
     counted: dict[int, int] | None = cache.get(key)
     if counted is None:
         counted = dict(

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Capability, role_allows
-from clients.http import ClientRequest
+from clients.http import ClientRequest, require_manager
 from escalation.forms import EscalationRuleForm
 from escalation.models import EscalationEvent, EscalationRule
 
 
-def _require_manager(request: ClientRequest) -> None:
-    if not role_allows(request.client_role, Capability.MANAGE_CLIENT):
-        raise PermissionDenied
-
-
 def rule_list(request: ClientRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     form = EscalationRuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         rule = form.save()
@@ -42,7 +35,7 @@ def rule_list(request: ClientRequest) -> HttpResponse:
 
 
 def rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     rule = EscalationRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise Http404
@@ -62,7 +55,7 @@ def rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
 @require_POST
 def rule_delete(request: ClientRequest, rule_id: int) -> HttpResponse:
     """History keeps the rule's name: events point at it with SET_NULL."""
-    _require_manager(request)
+    require_manager(request)
     deleted, _rows = EscalationRule.objects.filter(pk=rule_id).delete()
     if not deleted:
         raise Http404

@@ -8,15 +8,13 @@ from typing import Any
 import holidays
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Capability, role_allows
-from clients.http import ClientRequest
+from clients.http import ClientRequest, require_manager
 from clients.models import ConnectedAccount
 from clients.platforms.base import InteractionKind
 from escalation.business_hours import ScheduleInvalid, get_business_hours, parse_intervals
@@ -155,13 +153,8 @@ class BusinessHoursForm(forms.Form):
         return cleaned
 
 
-def _require_manager(request: ClientRequest) -> None:
-    if not role_allows(request.client_role, Capability.MANAGE_CLIENT):
-        raise PermissionDenied
-
-
 def automation(request: ClientRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     form = AutoReplyRuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         rule = form.save()
@@ -205,7 +198,7 @@ def _render(
 
 
 def automation_rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     rule = AutoReplyRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise Http404
@@ -224,7 +217,7 @@ def automation_rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
 
 @require_POST
 def automation_rule_delete(request: ClientRequest, rule_id: int) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     deleted, _rows = AutoReplyRule.objects.filter(pk=rule_id).delete()
     if not deleted:
         raise Http404
@@ -235,7 +228,7 @@ def automation_rule_delete(request: ClientRequest, rule_id: int) -> HttpResponse
 @require_POST
 def account_maintenance(request: ClientRequest, account_id: int) -> HttpResponse:
     """Put one of this client's accounts in maintenance mode, or back to active."""
-    _require_manager(request)
+    require_manager(request)
     account = ConnectedAccount.objects.filter(pk=account_id, client=request.client).first()
     if account is None or account.status == ConnectedAccount.Status.CLOSED:
         raise Http404
@@ -251,7 +244,7 @@ def account_maintenance(request: ClientRequest, account_id: int) -> HttpResponse
 
 @require_POST
 def business_hours(request: ClientRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     form = BusinessHoursForm(request.POST)
     if not form.is_valid():
         return _render(request, AutoReplyRuleForm(), status=422, hours_form=form)

@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import ConnectedAccount, Platform
 from clients.platforms.base import InteractionKind
 from escalation.models import Priority
-from inbox.models import SEARCH_CONFIGS, Contact, Conversation, Interaction, Tag, Team
+from inbox.models import SEARCH_CONFIGS, Conversation, Tag, Team
 from inbox.workflow import WAITING_STATUSES
 
 Status = Conversation.Status
@@ -187,16 +187,11 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def _search(queryset: QuerySet[Conversation], words: str) -> QuerySet[Conversation]:
     """Conversations with a message matching `words` (stemmed in English, German and Russian,
-    and word for word for every language), or whose person's name or handle contains them."""
+    and word for word for every language), or whose person's name or handle has them."""
+    words = words.replace("@", " ")  # "@jane.doe" finds the handle "jane.doe"
     query = SearchQuery(words, config="simple", search_type="websearch")
     # Every stemmer we index with: a client writes in several languages, and each message's
     # vector holds the stems of its own.
     for config in SEARCH_CONFIGS.values():
         query |= SearchQuery(words, config=config, search_type="websearch")
-    matching_message = Interaction.objects.filter(
-        conversation_id=OuterRef("pk"), search_vector=query
-    )
-    matching_contact = Contact.objects.filter(pk=OuterRef("contact_id")).filter(
-        Q(name__icontains=words) | Q(handle__icontains=words.lstrip("@"))
-    )
-    return queryset.filter(Exists(matching_message) | Exists(matching_contact))
+    return queryset.filter(search_document=query)

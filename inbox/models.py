@@ -90,6 +90,11 @@ class TeamMember(models.Model):
         return f"{self.user_id} in team {self.team_id}"
 
 
+class ConversationManager(models.Manager["Conversation"]):
+    def get_queryset(self) -> models.QuerySet[Conversation]:
+        return super().get_queryset().defer("search_document")
+
+
 class Conversation(models.Model):
     """A thread and the unit of work: one direct-message conversation, one top-level comment
     with its replies, one review. Status, assignee, tags and snooze live here.
@@ -139,7 +144,12 @@ class Conversation(models.Model):
     # thread, and the rule that makes every reply in it wait for the client's approval.
     escalated_at = models.DateTimeField(null=True, blank=True)
     approval_required_by = models.CharField(max_length=120, blank=True)
+    # Every message's search vector and the person's name, in one document: search asks one
+    # table, in the inbox's own order, instead of joining a million messages per page.
+    search_document = SearchVectorField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConversationManager()
 
     class Meta:
         constraints = [
@@ -148,6 +158,7 @@ class Conversation(models.Model):
             )
         ]
         indexes = [
+            GinIndex(fields=["search_document"], name="conversation_search_idx"),
             # The inbox list: newest inbound first, keyset on (last_inbound_at, id).
             models.Index(
                 fields=["-last_inbound_at", "-id"],

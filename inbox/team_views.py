@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Capability, role_allows
 from accounts.selectors import list_client_members
-from clients.http import ClientRequest
+from clients.http import ClientRequest, require_manager
 from inbox.forms import TeamForm
 from inbox.models import Team
 
 
-def _require_manager(request: ClientRequest) -> None:
-    if not role_allows(request.client_role, Capability.MANAGE_CLIENT):
-        raise PermissionDenied
-
-
 def team_list(request: ClientRequest) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     people = list(list_client_members(client=request.client))
     form = TeamForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
@@ -38,7 +31,7 @@ def team_list(request: ClientRequest) -> HttpResponse:
 
 
 def team_edit(request: ClientRequest, team_id: int) -> HttpResponse:
-    _require_manager(request)
+    require_manager(request)
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
         raise Http404
@@ -59,7 +52,7 @@ def team_edit(request: ClientRequest, team_id: int) -> HttpResponse:
 @require_POST
 def team_delete(request: ClientRequest, team_id: int) -> HttpResponse:
     """Conversations assigned to the team keep their person and lose the team."""
-    _require_manager(request)
+    require_manager(request)
     deleted, _rows = Team.objects.filter(pk=team_id).delete()
     if not deleted:
         raise Http404

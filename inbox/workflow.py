@@ -70,8 +70,22 @@ def refresh_conversation(conversation_id: int) -> Conversation:
             "needs_reply",
         ]
     )
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_DOCUMENT_SQL + " WHERE c.id = %s", [conversation_id])
     sync_work_item(conversation)
     return conversation
+
+
+# The conversation's search document: its messages' vectors (stored on each interaction) and
+# the person's name and handle. tsvector has no aggregate, so the vectors travel as text.
+SEARCH_DOCUMENT_SQL = """
+    UPDATE inbox_conversation c SET search_document =
+        coalesce((SELECT string_agg(i.search_vector::text, ' ')::tsvector
+                  FROM inbox_interaction i
+                  WHERE i.conversation_id = c.id AND NOT i.is_deleted), ''::tsvector)
+        || coalesce((SELECT to_tsvector('simple', p.name || ' ' || p.handle)
+                     FROM inbox_contact p WHERE p.id = c.contact_id), ''::tsvector)
+"""
 
 
 def is_open_work(conversation: Conversation) -> bool:

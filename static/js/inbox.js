@@ -82,9 +82,28 @@
 })();
 
 // Live list: a refresh from the stream would drop a selection in progress; then the list
-// says there is news instead, and the person refreshes when done.
+// says there is news instead, and the person refreshes when done. A refresh keeps the row
+// the keyboard is on, and the focus if it was in the list.
 (function () {
   "use strict";
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target.matches || !event.detail.target.matches("[data-live-results]")) { return; }
+    var selected = event.detail.target.querySelector("[data-row].selected");
+    kept = selected ? {
+      row: selected.getAttribute("data-row"),
+      focused: event.detail.target.contains(document.activeElement),
+    } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!kept) { return; }
+    var row = document.querySelector('[data-live-results] [data-row="' + kept.row + '"]');
+    if (row) {
+      row.classList.add("selected");
+      if (kept.focused) { row.querySelector("[data-open]").focus({ preventScroll: true }); }
+    }
+    kept = null;
+  });
   document.addEventListener("htmx:confirm", function (event) {
     var element = event.detail.elt;
     var cause = event.detail.triggerEvent;

@@ -102,6 +102,7 @@ def test_search_finds_words_in_each_language(
     with tenant_context(session_clients.client_a):
         match = make_comment(cast.page_a, text=text)
         Interaction.objects.filter(pk=match.pk).update(language=language)
+        workflow.refresh_conversation(match.conversation_id)
         make_comment(cast.page_a, text="Something else entirely")
 
     response = logged_in(cast.agent_a).get(INBOX, {"q": query})

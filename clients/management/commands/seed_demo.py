@@ -13,7 +13,7 @@ from clients.services import connect_account, create_client
 from escalation.models import EscalationRule, Priority
 from guidelines.services import save_guideline_version
 from inbox.approvals import get_approval_policy
-from inbox.models import AutoReplyRule
+from inbox.models import AutoReplyRule, Team
 
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - printed to the demo user on purpose
 DEMO_AGENCY_SLUG = "demo-agency"
@@ -145,6 +145,12 @@ class Command(BaseCommand):
                     priority=Priority.URGENT,
                     require_approval=True,
                     notify_emails=["manager@demo.parley.test"],
+                )
+                support = Team.objects.create(name="Support")
+                support.members.set(
+                    User.objects.filter(
+                        email__in=["agent@demo.parley.test", "manager@demo.parley.test"]
+                    )
                 )
                 EscalationRule.objects.create(
                     name="Unhappy big accounts",
