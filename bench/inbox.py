@@ -199,6 +199,9 @@ def seed(interactions: int, queue_clients: int) -> tuple[Client, User]:
             search_document__isnull=True, last_inbound_at__isnull=False
         ).exists():
             _index_for_search(client)
+        with connection.cursor() as cursor:
+            # Fresh planner statistics for every table, as autovacuum keeps them in production.
+            cursor.execute("ANALYZE")
     _seed_queue(agency, client, queue_clients)
     return client, user
 
@@ -333,7 +336,6 @@ def _seed_inbox(client: Client, interactions: int) -> None:
             """,
             [client.pk],
         )
-        cursor.execute("SET search_path = public")
     print(f"seeded {interactions:,} interactions in {time.perf_counter() - started:.0f} s")
 
 
@@ -347,7 +349,6 @@ def _index_for_search(client: Client) -> None:
         cursor.execute(SEARCH_DOCUMENT_SQL)
         for table in ("inbox_conversation", "inbox_interaction", "inbox_contact"):
             cursor.execute(f"VACUUM ANALYZE {table}")
-        cursor.execute("SET search_path = public")
     print(f"indexed conversations for search in {time.perf_counter() - started:.0f} s")
 
 
