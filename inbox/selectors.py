@@ -95,12 +95,11 @@ def list_conversations(
         # this view; the planner cannot tell them apart (it estimates from the whole table).
         # So the search index picks the page's ids first, sorted without any join (about the
         # same cost every time: see bench/inbox.py), and only those rows are then read.
-        when = ExpressionWrapper(
+        unindexed_time = ExpressionWrapper(
             F("last_inbound_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
         )
-        page_ids = rows_qs.order_by(OrderBy(when, descending=not oldest_first), order[1]).values(
-            "pk"
-        )[:INBOX_PAGE_SIZE]
+        by_time = OrderBy(unindexed_time, descending=not oldest_first)
+        page_ids = rows_qs.order_by(by_time, order[1]).values("pk")[:INBOX_PAGE_SIZE]
         rows_qs = Conversation.objects.filter(pk__in=page_ids)
     rows = list(
         rows_qs.select_related("contact", "latest_inbound", "assignee")
