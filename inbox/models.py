@@ -165,10 +165,11 @@ class Conversation(models.Model):
                 condition=models.Q(last_inbound_at__isnull=False),
                 name="conversation_inbox_idx",
             ),
+            # The default view, "waiting for us", in either order.
             models.Index(
-                fields=["status", "-last_inbound_at", "-id"],
-                condition=models.Q(needs_reply=True),
-                name="conversation_needs_reply_idx",
+                fields=["-last_inbound_at", "-id"],
+                condition=models.Q(needs_reply=True, status__in=["new", "open"]),
+                name="conversation_waiting_idx",
             ),
         ]
 
