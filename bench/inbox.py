@@ -45,6 +45,8 @@ OLDER = re.compile(r'href="[^"]*before=([^"&]+)"')
 BENCH_SLUG = "bench-inbox"
 QUEUE_ITEMS_PER_CLIENT = 300
 PASSWORD = "bench-password"
+# Raise when the seed's shape changes: a database seeded by another version is seeded again.
+SEED_VERSION = 2
 
 
 def ensure_database() -> None:
@@ -143,10 +145,19 @@ KINDS = [
 ]
 
 
+def seed_name() -> str:
+    return f"Bench Inbox (seed {SEED_VERSION})"
+
+
 def conversation_count(interactions: int) -> int:
     """About two messages per conversation. Odd, so that the every-tenth outbound message
     (i % 10 == 0) lands in conversations that also hold inbound ones, as page replies do."""
     return interactions // 2 - 1 if (interactions // 2) % 2 == 0 else interactions // 2
+
+
+# A multiplicative hash of a row number (with a salt), as SQL: spreads values evenly and
+# independently of other columns derived the same way with another salt.
+MIX = "(({} + {}) * 2654435761 % 4294967291)"
 
 
 def sql_case(expression: str, values: list[str]) -> str:
@@ -192,9 +203,11 @@ def seed(interactions: int, queue_clients: int) -> tuple[Client, User]:
     with tenant_context(client):
         from inbox.models import Conversation, Interaction
 
-        seeded = (Interaction.objects.count(), Conversation.objects.count())
-        if seeded != (interactions, conversation_count(interactions)):
+        seeded = (Interaction.objects.count(), Conversation.objects.count(), client.name)
+        wanted = (interactions, conversation_count(interactions), seed_name())
+        if seeded != wanted:
             _seed_inbox(client, interactions)
+            Client.objects.filter(pk=client.pk).update(name=seed_name())
         if Conversation.objects.filter(
             search_document__isnull=True, last_inbound_at__isnull=False
         ).exists():
@@ -223,6 +236,8 @@ def _seed_inbox(client: Client, interactions: int) -> None:
     contacts = max(interactions // 5, 1)
     account_array = "ARRAY[" + ",".join(map(str, accounts)) + "]"
     platform_case = sql_case("c", ["facebook", "instagram", "messenger", "x"])
+    # Attributes come from different mixes of the row number, so that no two are correlated
+    # (a real inbox has no rule like "every German message is on Instagram").
     with connection.cursor() as cursor:
         cursor.execute(f"SET search_path = {schema}, public")
         for table in ("interaction", "conversation_tags", "conversation", "contact", "tag"):
@@ -231,11 +246,12 @@ def _seed_inbox(client: Client, interactions: int) -> None:
         cursor.execute(
             f"""
             INSERT INTO inbox_contact (platform, external_id, name, handle, avatar_url,
-                follower_count, is_verified, is_vip, first_seen_at, last_seen_at)
+                follower_count, is_verified, is_vip, first_seen_at, last_seen_at, notes)
             SELECT 'facebook', 'bench-' || g,
                 (ARRAY['Jane Doe','Alex Kim','Lukas Weber','Anna Kowalska','Ivan Petrov',
                        'Maria Rossi','Zofia Nowak','Olga Smirnova'])[1 + g % 8] || ' ' || g,
-                'user' || g, '', (g * 7919) % 50000, g % 97 = 0, g % 501 = 0, now(), now()
+                'user' || g, '', (g * 7919) % 50000, g % 97 = 0, g % 501 = 0, now(), now(), ''
+
             FROM generate_series(1, {contacts}) g
             """
         )
@@ -250,13 +266,14 @@ def _seed_inbox(client: Client, interactions: int) -> None:
             SELECT {platform_case}, ({account_array})[1 + c % 4], 'bench-' || c, '', '',
                 {kind_case("c * 37")}, {first_contact} + (c * 13) % {contacts},
                 {sql_case("c * 7", statuses)}, now(), false, '', '',
-                {sql_case("c", ["normal"] * 17 + ["high", "high", "urgent"])}, '', now()
+                {sql_case(MIX.format("c", 3), ["normal"] * 17 + ["high", "high", "urgent"])},
+                '', now()
             FROM generate_series(1, {conversations}) c
             """
         )
         cursor.execute("SELECT min(id) FROM inbox_conversation")
         first_conversation = cursor.fetchone()[0]
-        language = sql_case("c.id", ["en", "de", "pl", "ru"])
+        language = sql_case(MIX.format("c.id", 5), ["en", "de", "pl", "ru"])
         cursor.execute(
             f"""
             INSERT INTO inbox_interaction (platform, connected_account_id, conversation_id,
@@ -313,10 +330,10 @@ def _seed_inbox(client: Client, interactions: int) -> None:
             "FROM generate_series(1, 10) g"
         )
         cursor.execute(
-            """
+            f"""
             INSERT INTO inbox_conversation_tags (conversation_id, tag_id)
-            SELECT c.id, (SELECT min(id) FROM inbox_tag) + c.id % 10
-            FROM inbox_conversation c WHERE c.id % 5 = 0
+            SELECT c.id, (SELECT min(id) FROM inbox_tag) + {MIX.format("c.id", 7)} % 10
+            FROM inbox_conversation c WHERE {MIX.format("c.id", 11)} % 20 = 0
             """
         )
         cursor.execute(

@@ -137,3 +137,12 @@ class TeamForm(forms.ModelForm):
         team = super().save(commit=True)
         team.members.set([self.people[pk] for pk in self.cleaned_data["members"]])
         return team
+
+
+class ContactNotesForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes on this person"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

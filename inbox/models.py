@@ -35,6 +35,8 @@ class Contact(models.Model):
     # Marked by the team: journalists, partners, big accounts. Approval policies can hold
     # replies to them.
     is_vip = models.BooleanField(default=False)
+    # What the team should know about the person: "journalist at Die Zeit", "prefers DMs".
+    notes = models.TextField(_("notes on this person"), blank=True, max_length=2000)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now=True)
 

@@ -59,6 +59,11 @@ urlpatterns = [
         name="conversation-no-reply-needed",
     ),
     path(
+        "conversations/<int:conversation_id>/contact-notes/",
+        work_views.contact_notes,
+        name="contact-notes",
+    ),
+    path(
         "conversations/<int:conversation_id>/notes/",
         work_views.conversation_note,
         name="conversation-note",

@@ -22,6 +22,7 @@ from inbox import selectors, workflow
 from inbox.forms import (
     AssignForm,
     BulkForm,
+    ContactNotesForm,
     NoteForm,
     ReplyForm,
     SavedViewForm,
@@ -30,7 +31,7 @@ from inbox.forms import (
     TagForm,
     selected_ids,
 )
-from inbox.models import Conversation, SavedView, Tag, Team
+from inbox.models import Contact, Conversation, SavedView, Tag, Team
 from inbox.views import _render_detail
 
 
@@ -137,6 +138,17 @@ def conversation_snooze(request: ClientRequest, conversation_id: int) -> HttpRes
 def conversation_no_reply_needed(request: ClientRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     workflow.mark_no_reply_needed(conversation=conversation, actor=request.user)
+    return _done(request, conversation)
+
+
+@require_POST
+def contact_notes(request: ClientRequest, conversation_id: int) -> HttpResponse:
+    """The team's notes on the person behind the conversation."""
+    conversation = _conversation(request, conversation_id)
+    form = ContactNotesForm(request.POST)
+    if conversation.contact_id is None or not form.is_valid():
+        return _done(request, conversation, error=_("The notes were not saved."))
+    Contact.objects.filter(pk=conversation.contact_id).update(notes=form.cleaned_data["notes"])
     return _done(request, conversation)
 
 

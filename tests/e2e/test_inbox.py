@@ -137,3 +137,15 @@ def test_an_agent_works_the_inbox_live_with_the_keyboard(
     assert page.get_by_role("link", name="Posteingang").is_visible()
     assert "Wartet auf uns" in page.locator("select[name=view]").inner_text()
     page.screenshot(path=SCREENSHOTS / "inbox-german.png")
+
+    # On a phone-sized screen the list and the conversation stack.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(".conversation-row a").first.click()
+    page.get_by_label("Ihre Antwort").wait_for()
+    listed = page.locator("#pane-list").bounding_box()
+    opened = page.locator(".pane-conversation").bounding_box()
+    assert listed is not None
+    assert opened is not None
+    assert opened["y"] >= listed["y"] + listed["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=SCREENSHOTS / "inbox-phone.png", full_page=True)

@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Notification
 from clients.models import WorkItem
 from inbox import workflow
-from inbox.models import Conversation, ConversationEvent, Interaction, SavedView, Team
+from inbox.models import Contact, Conversation, ConversationEvent, Interaction, SavedView, Team
 from tests.conftest import Cast, SessionClients
 from tests.factories import make_comment
 
@@ -385,3 +385,18 @@ def test_teams_are_for_managers_and_only_of_the_clients_people(
     assert response.status_code == 422
     with tenant_context(session_clients.client_a):
         assert not Team.objects.exists()
+
+
+def test_the_team_keeps_notes_on_a_person(cast: Cast, session_clients: SessionClients) -> None:
+    with tenant_context(session_clients.client_a):
+        comment = make_comment(cast.page_a)
+    url = f"{INBOX}conversations/{comment.conversation_id}/contact-notes/"
+
+    logged_in(cast.agent_a).post(url, {"notes": "Journalist at <b>Die Zeit</b>"})
+    page = logged_in(cast.owner).get(f"{INBOX}conversations/{comment.conversation_id}/")
+
+    assert "Journalist at &lt;b&gt;Die Zeit&lt;/b&gt;" in page.content.decode()
+    assert logged_in(cast.viewer_a).post(url, {"notes": "x"}).status_code == 403
+    assert logged_in(cast.agent_a).post(url, {"notes": "x" * 2001}, HTTP_HX_REQUEST="true")
+    with tenant_context(session_clients.client_a):
+        assert Contact.objects.get(pk=comment.contact_id).notes == "Journalist at <b>Die Zeit</b>"
