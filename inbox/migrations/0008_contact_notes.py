@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0008_conversation_narrow_rows'),
+        ('inbox', '0007_remove_conversation_conversation_needs_reply_idx_and_more'),
     ]
 
     operations = [
