@@ -166,7 +166,7 @@ def apply_filters(
             last_inbound_at__lt=_start_of(filters["until"] + dt.timedelta(days=1))
         )
     if filters.get("q", "").strip():
-        queryset = _search(queryset, filters["q"].strip())
+        queryset = queryset.filter(search_document=search_query(filters["q"].strip()))
     return queryset
 
 
@@ -189,13 +189,14 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _search(queryset: QuerySet[Conversation], words: str) -> QuerySet[Conversation]:
-    """Conversations with a message matching `words` (stemmed in English, German and Russian,
-    and word for word for every language), or whose person's name or handle has them."""
+def search_query(words: str) -> SearchQuery:
+    """Matches conversations with a message containing `words` (stemmed in English, German and
+    Russian, and word for word for every language), or whose person's name or handle has them
+    (the conversation's search document holds both)."""
     words = words.replace("@", " ")  # "@jane.doe" finds the handle "jane.doe"
     query = SearchQuery(words, config="simple", search_type="websearch")
     # Every stemmer we index with: a client writes in several languages, and each message's
     # vector holds the stems of its own.
     for config in SEARCH_CONFIGS.values():
         query |= SearchQuery(words, config=config, search_type="websearch")
-    return queryset.filter(search_document=query)
+    return query

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
@@ -25,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.roles import Capability, ClientRole, role_allows
 from clients.platforms.base import Direction
 from escalation.models import EscalationEvent
-from inbox.filters import apply_filters
+from inbox.filters import apply_filters, search_query
 from inbox.models import (
     Contact,
     Conversation,
@@ -67,48 +68,34 @@ def list_conversations(
 ) -> ConversationPage:
     """One page of the inbox list, newest (or oldest) inbound message first, keyset-paginated
     on (last_inbound_at, id) so pages stay stable while new messages arrive. Two queries:
-    the page (with tag names aggregated in) and the capped count (none when searching)."""
+    the page (with tag names aggregated in) and the capped count; a search takes one or two
+    for the page and counts nothing (see _search_page)."""
     _require(role, Capability.VIEW_INBOX)
+    words = str(filters.get("q", "")).strip()
+    view_filters = {name: value for name, value in filters.items() if name != "q"}
     base = apply_filters(
         Conversation.objects.filter(last_inbound_at__isnull=False),
-        filters,
+        view_filters,
         user_id=user_id,
     )
     oldest_first = filters.get("sort") == "oldest"
-    rows_qs = base
+    in_view = base
     position = _parse_cursor(cursor)
     if position is not None:
         when, pk = position
         if oldest_first:
-            rows_qs = rows_qs.filter(
+            in_view = in_view.filter(
                 Q(last_inbound_at__gt=when) | Q(last_inbound_at=when, id__gt=pk)
             )
         else:
-            rows_qs = rows_qs.filter(
+            in_view = in_view.filter(
                 Q(last_inbound_at__lt=when) | Q(last_inbound_at=when, id__lt=pk)
             )
-    searching = bool(str(filters.get("q", "")).strip())
     order = ("last_inbound_at", "id") if oldest_first else ("-last_inbound_at", "-id")
-    if searching:
-        # Walking the inbox index in order and testing each row against the search is instant
-        # for a word that is everywhere, and scans the whole inbox for one that is absent from
-        # this view; the planner cannot tell them apart (it estimates from the whole table).
-        # So the search index picks the page's ids first, sorted without any join (about the
-        # same cost every time: see bench/inbox.py), and only those rows are then read.
-        unindexed_time = ExpressionWrapper(
-            F("last_inbound_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
-        )
-        by_time = OrderBy(unindexed_time, descending=not oldest_first)
-        page_ids = rows_qs.order_by(by_time, order[1]).values("pk")[:INBOX_PAGE_SIZE]
-        rows_qs = Conversation.objects.filter(pk__in=page_ids)
-    rows = list(
-        rows_qs.select_related("contact", "latest_inbound", "assignee")
-        .defer("latest_inbound__search_vector")
-        .annotate(
-            tag_names=ArraySubquery(Tag.objects.filter(conversations=OuterRef("pk")).values("name"))
-        )
-        .order_by(*order)[:INBOX_PAGE_SIZE]
-    )
+    if words:
+        rows = _search_page(in_view, search_query(words), order, oldest_first)
+    else:
+        rows = _page(in_view, order)
     next_cursor = ""
     if len(rows) == INBOX_PAGE_SIZE:
         last = rows[-1]
@@ -116,7 +103,7 @@ def list_conversations(
         next_cursor = f"{last.last_inbound_at.isoformat()}|{last.pk}"
     if position is None and len(rows) < INBOX_PAGE_SIZE:
         count = len(rows)  # the whole result is on this page: no count query
-    elif searching:
+    elif words:
         # Counting every match costs as much as finding them: say "more than a page".
         return ConversationPage(
             rows=rows, next_cursor=next_cursor, count=len(rows), count_capped=bool(next_cursor)
@@ -129,6 +116,48 @@ def list_conversations(
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,
     )
+
+
+# A search first looks among this many of the view's most recent conversations.
+SEARCH_RECENT_WINDOW = 5000
+
+
+def _page(conversations: QuerySet[Conversation], order: tuple[str, str]) -> list[Conversation]:
+    """The page's rows with what the list shows of each, in one query."""
+    return list(
+        conversations.select_related("contact", "latest_inbound", "assignee")
+        .defer("latest_inbound__search_vector")
+        .annotate(
+            tag_names=ArraySubquery(Tag.objects.filter(conversations=OuterRef("pk")).values("name"))
+        )
+        .order_by(*order)[:INBOX_PAGE_SIZE]
+    )
+
+
+def _search_page(
+    in_view: QuerySet[Conversation],
+    query: SearchQuery,
+    order: tuple[str, str],
+    oldest_first: bool,
+) -> list[Conversation]:
+    """A page of search results in the list's order, at a bounded cost for any word.
+
+    Walking the list's index in order and testing each conversation is instant for a word
+    that is everywhere, but walks the whole inbox for one absent from this view; PostgreSQL
+    cannot tell the two apart beforehand (it estimates from the whole table). So: first the
+    view's SEARCH_RECENT_WINDOW next conversations (a bounded walk); if the page fills there,
+    those are the newest matches. Otherwise the search index finds every match and they are
+    sorted without any join (about 100 ms on a million messages, whatever the word)."""
+    window = in_view.order_by(*order).values("pk")[:SEARCH_RECENT_WINDOW]
+    rows = _page(Conversation.objects.filter(pk__in=window, search_document=query), order)
+    if len(rows) == INBOX_PAGE_SIZE:
+        return rows
+    unindexed_time = ExpressionWrapper(
+        F("last_inbound_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
+    )
+    by_time = OrderBy(unindexed_time, descending=not oldest_first)
+    matches = in_view.filter(search_document=query).order_by(by_time, order[1])
+    return _page(Conversation.objects.filter(pk__in=matches.values("pk")[:INBOX_PAGE_SIZE]), order)
 
 
 def _parse_cursor(raw: str) -> tuple[dt.datetime, int] | None:
