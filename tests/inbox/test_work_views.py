@@ -3,11 +3,13 @@ clients, and the agency-wide queue."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Notification
@@ -400,3 +402,29 @@ def test_the_team_keeps_notes_on_a_person(cast: Cast, session_clients: SessionCl
     assert logged_in(cast.agent_a).post(url, {"notes": "x" * 2001}, HTTP_HX_REQUEST="true")
     with tenant_context(session_clients.client_a):
         assert Contact.objects.get(pk=comment.contact_id).notes == "Journalist at <b>Die Zeit</b>"
+
+
+def test_search_pages_through_every_match_newest_first(
+    cast: Cast, session_clients: SessionClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small window, so that both ways of finding matches are taken: the page from the
+    # recent window, and the next one from the search index.
+    monkeypatch.setattr("inbox.selectors.SEARCH_RECENT_WINDOW", 70)
+    start = timezone.now() - dt.timedelta(hours=2)
+    with tenant_context(session_clients.client_a):
+        matching = []
+        for index in range(120):
+            text = "Where is my parcel?" if index % 2 == 0 else "Love it"
+            comment = make_comment(
+                cast.page_a, text=text, occurred_at=start + dt.timedelta(seconds=index)
+            )
+            if index % 2 == 0:
+                matching.append(comment.conversation_id)
+    agent = logged_in(cast.agent_a)
+
+    first = agent.get(INBOX, {"q": "parcel"}).context["page"]
+    second = agent.get(INBOX, {"q": "parcel", "before": first.next_cursor}).context["page"]
+
+    assert [row.pk for row in first.rows] == matching[::-1][:50]
+    assert [row.pk for row in second.rows] == matching[::-1][50:]
+    assert (first.count_capped, second.next_cursor) == (True, "")
