@@ -9,12 +9,13 @@ import holidays
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clients.http import ClientRequest, require_manager
+from clients.manager_pages import delete_or_404, save_or_render
 from clients.models import ConnectedAccount
 from clients.platforms.base import InteractionKind
 from escalation.business_hours import ScheduleInvalid, get_business_hours, parse_intervals
@@ -199,30 +200,26 @@ def _render(
 
 def automation_rule_edit(request: ClientRequest, rule_id: int) -> HttpResponse:
     require_manager(request)
-    rule = AutoReplyRule.objects.filter(pk=rule_id).first()
-    if rule is None:
-        raise Http404
-    form = AutoReplyRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
-        return redirect("inbox:automation")
-    return render(
+    rule = get_object_or_404(AutoReplyRule, pk=rule_id)
+    return save_or_render(
         request,
-        "inbox/automation_rule_edit.html",
-        {"form": form, "rule": rule},
-        status=422 if form.errors else 200,
+        AutoReplyRuleForm(request.POST or None, instance=rule),
+        template="inbox/automation_rule_edit.html",
+        context={"rule": rule},
+        back="inbox:automation",
+        saved=_("Rule “%(name)s” saved."),
     )
 
 
 @require_POST
 def automation_rule_delete(request: ClientRequest, rule_id: int) -> HttpResponse:
     require_manager(request)
-    deleted, _rows = AutoReplyRule.objects.filter(pk=rule_id).delete()
-    if not deleted:
-        raise Http404
-    messages.success(request, _("Rule deleted."))
-    return redirect("inbox:automation")
+    return delete_or_404(
+        request,
+        AutoReplyRule.objects.filter(pk=rule_id),
+        back="inbox:automation",
+        deleted=_("Rule deleted."),
+    )
 
 
 @require_POST

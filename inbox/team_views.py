@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import list_client_members
 from clients.http import ClientRequest, require_manager
+from clients.manager_pages import delete_or_404, save_or_render
 from inbox.forms import TeamForm
 from inbox.models import Team
 
@@ -17,35 +17,27 @@ from inbox.models import Team
 def team_list(request: ClientRequest) -> HttpResponse:
     require_manager(request)
     people = list(list_client_members(client=request.client))
-    form = TeamForm(request.POST or None, people=people)
-    if request.method == "POST" and form.is_valid():
-        team = form.save()
-        messages.success(request, _("Team “%(name)s” saved.") % {"name": team.name})
-        return redirect("inbox:teams")
-    return render(
+    return save_or_render(
         request,
-        "inbox/teams.html",
-        {"teams": Team.objects.prefetch_related("members"), "form": form},
-        status=422 if form.errors else 200,
+        TeamForm(request.POST or None, people=people),
+        template="inbox/teams.html",
+        context={"teams": Team.objects.prefetch_related("members")},
+        back="inbox:teams",
+        saved=_("Team “%(name)s” saved."),
     )
 
 
 def team_edit(request: ClientRequest, team_id: int) -> HttpResponse:
     require_manager(request)
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise Http404
+    team = get_object_or_404(Team, pk=team_id)
     people = list(list_client_members(client=request.client))
-    form = TeamForm(request.POST or None, instance=team, people=people)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Team “%(name)s” saved.") % {"name": team.name})
-        return redirect("inbox:teams")
-    return render(
+    return save_or_render(
         request,
-        "inbox/team_edit.html",
-        {"team": team, "form": form},
-        status=422 if form.errors else 200,
+        TeamForm(request.POST or None, instance=team, people=people),
+        template="inbox/team_edit.html",
+        context={"team": team},
+        back="inbox:teams",
+        saved=_("Team “%(name)s” saved."),
     )
 
 
@@ -53,8 +45,6 @@ def team_edit(request: ClientRequest, team_id: int) -> HttpResponse:
 def team_delete(request: ClientRequest, team_id: int) -> HttpResponse:
     """Conversations assigned to the team keep their person and lose the team."""
     require_manager(request)
-    deleted, _rows = Team.objects.filter(pk=team_id).delete()
-    if not deleted:
-        raise Http404
-    messages.success(request, _("Team deleted."))
-    return redirect("inbox:teams")
+    return delete_or_404(
+        request, Team.objects.filter(pk=team_id), back="inbox:teams", deleted=_("Team deleted.")
+    )
