@@ -8,12 +8,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -21,42 +19,28 @@ from accounts.selectors import ClientRef
 from clients.models import Platform, WorkItem
 from clients.platforms.base import InteractionKind
 from escalation.models import Priority
-from inbox.filters import set_choices
+from inbox.filters import LANGUAGES, SENTIMENTS, FilterForm, blank, set_choices
+from inbox.workflow import waiting_now
 
 QUEUE_PAGE_SIZE = 50
-WAITING = ("new", "open")
 
 
-def _blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", _("Any")), *choices]
-
-
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(FilterForm):
     client = forms.ChoiceField(label=_("Client"), required=False)
     platform = forms.ChoiceField(
-        label=_("Network"), choices=_blank(Platform.choices), required=False
+        label=_("Network"), choices=blank(Platform.choices), required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=_blank(InteractionKind.choices), required=False
+        label=_("Kind"), choices=blank(InteractionKind.choices), required=False
     )
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=_blank(Priority.choices), required=False
+        label=_("Priority"), choices=blank(Priority.choices), required=False
     )
-    sentiment = forms.ChoiceField(
-        label=_("Sentiment"),
-        choices=_blank(
-            [("negative", _("Negative")), ("neutral", _("Neutral")), ("positive", _("Positive"))]
-        ),
-        required=False,
-    )
-    language = forms.ChoiceField(
-        label=_("Language"),
-        choices=_blank([("en", "English"), ("de", "Deutsch"), ("pl", "Polski"), ("ru", "Русский")]),
-        required=False,
-    )
+    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=blank(SENTIMENTS), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=blank(LANGUAGES), required=False)
     assignee = forms.ChoiceField(
         label=_("Assignee"),
-        choices=_blank([("me", _("Me")), ("none", _("Nobody"))]),
+        choices=blank([("me", _("Me")), ("none", _("Nobody"))]),
         required=False,
     )
     show = forms.ChoiceField(
@@ -67,18 +51,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, clients: list[ClientRef]) -> None:
         super().__init__(data)
-        set_choices(self.fields["client"], _blank([(c.slug, c.name) for c in clients]))
-
-    def filters(self) -> dict[str, Any]:
-        self.is_valid()
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if value not in (None, "") and name not in self.errors
-        }
-
-    def query_string(self) -> str:
-        return urlencode({name: str(value) for name, value in self.filters().items()})
+        set_choices(self.fields["client"], blank([(c.slug, c.name) for c in clients]))
 
 
 @dataclass(frozen=True)
@@ -167,9 +140,7 @@ def _filtered(
     items: QuerySet[WorkItem], filters: dict[str, Any], user_id: int
 ) -> QuerySet[WorkItem]:
     if filters.get("show", "waiting") == "waiting":
-        items = items.filter(status__in=WAITING, needs_reply=True).filter(
-            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now())
-        )
+        items = items.filter(waiting_now())
     for name in ("platform", "kind", "priority", "sentiment", "language"):
         if name in filters:
             items = items.filter(**{name: filters[name]})

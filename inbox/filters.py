@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,7 @@ from clients.models import ConnectedAccount, Platform
 from clients.platforms.base import InteractionKind
 from escalation.models import Priority
 from inbox.models import SEARCH_CONFIGS, Conversation, Tag, Team
-from inbox.workflow import WAITING_STATUSES
+from inbox.workflow import OPEN_STATUSES, waiting_now
 
 Status = Conversation.Status
 VIEWS = [
@@ -37,8 +37,27 @@ LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("pl", "Polski"), ("ru", "Ð Ñ
 MAX_SEARCH_LENGTH = 200
 
 
-def _blank(choices: Any) -> list[tuple[str, Any]]:
+def blank(choices: Any) -> list[tuple[str, Any]]:
+    """`choices` after an "Any" that filters nothing."""
     return [("", _("Any")), *choices]
+
+
+class FilterForm(forms.Form):
+    """Filters read from a query string: a value the form cannot read is left out, and its
+    error stays on the form for the page to name."""
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; invalid ones are left out (their errors stay on the form)."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
+
+    def query_string(self) -> str:
+        """The valid filters as a query string, for links that keep them."""
+        return urlencode({name: str(value) for name, value in self.filters().items()})
 
 
 def _set_options(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
@@ -50,14 +69,14 @@ def set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     cast("forms.ChoiceField", field).choices = choices
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(FilterForm):
     view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
     q = forms.CharField(label=_("Search"), max_length=MAX_SEARCH_LENGTH, required=False)
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=_blank(InteractionKind.choices), required=False
+        label=_("Kind"), choices=blank(InteractionKind.choices), required=False
     )
     platform = forms.ChoiceField(
-        label=_("Network"), choices=_blank(Platform.choices), required=False
+        label=_("Network"), choices=blank(Platform.choices), required=False
     )
     # Ids are checked as numbers only: the options (accounts, people, teams, tags) are loaded
     # when the form is shown, not for every list request. An id of nothing matches nothing.
@@ -69,14 +88,14 @@ class InboxFilterForm(forms.Form):
     )
     team = forms.IntegerField(label=_("Team"), required=False, min_value=1, widget=forms.Select)
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=_blank(Priority.choices), required=False
+        label=_("Priority"), choices=blank(Priority.choices), required=False
     )
-    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=_blank(SENTIMENTS), required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=_blank(LANGUAGES), required=False)
+    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=blank(SENTIMENTS), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=blank(LANGUAGES), required=False)
     tag = forms.IntegerField(label=_("Tag"), required=False, min_value=1, widget=forms.Select)
     needs_reply = forms.ChoiceField(
         label=_("Needs a reply"),
-        choices=_blank([("yes", _("Yes")), ("no", _("No"))]),
+        choices=blank([("yes", _("Yes")), ("no", _("No"))]),
         required=False,
     )
     since = forms.DateField(
@@ -101,30 +120,12 @@ class InboxFilterForm(forms.Form):
     ) -> None:
         """The per-client options of the selects, for showing the form."""
         people = [(str(u.pk), u.display_name) for u in members]
-        _set_options(self.fields["account"], _blank([(a.pk, a.name) for a in accounts]))
+        _set_options(self.fields["account"], blank([(a.pk, a.name) for a in accounts]))
         _set_options(
-            self.fields["assignee"], _blank([("me", _("Me")), ("none", _("Nobody")), *people])
+            self.fields["assignee"], blank([("me", _("Me")), ("none", _("Nobody")), *people])
         )
-        _set_options(self.fields["team"], _blank([(t.pk, t.name) for t in teams]))
-        _set_options(self.fields["tag"], _blank([(t.pk, t.name) for t in tags]))
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters; invalid ones are left out (their errors stay on the form)."""
-        self.is_valid()
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if value not in (None, "") and name not in self.errors
-        }
-
-    def query_string(self, **override: Any) -> str:
-        """The current filters as a query string (for links that keep them), with overrides."""
-        values = {
-            name: str(value)
-            for name, value in {**self.filters(), **override}.items()
-            if value not in (None, "")
-        }
-        return urlencode(values)
+        _set_options(self.fields["team"], blank([(t.pk, t.name) for t in teams]))
+        _set_options(self.fields["tag"], blank([(t.pk, t.name) for t in tags]))
 
 
 def apply_filters(
@@ -171,15 +172,12 @@ def apply_filters(
 
 
 def _in_view(queryset: QuerySet[Conversation], view: str) -> QuerySet[Conversation]:
-    now = timezone.now()
     if view == "waiting":
-        return queryset.filter(status__in=WAITING_STATUSES, needs_reply=True).filter(
-            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
-        )
+        return queryset.filter(waiting_now())
     if view == "open":
-        return queryset.filter(status__in=[Status.NEW, Status.OPEN, Status.PENDING])
+        return queryset.filter(status__in=OPEN_STATUSES)
     if view == "snoozed":
-        return queryset.filter(snoozed_until__gt=now)
+        return queryset.filter(snoozed_until__gt=timezone.now())
     if view in Status.values:
         return queryset.filter(status=view)
     return queryset

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,15 @@ Status = Conversation.Status
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 # The default inbox view and the queue: waiting for us, not parked.
 WAITING_STATUSES = (Status.NEW, Status.OPEN)
+
+
+def waiting_now() -> Q:
+    """What waits for us at this moment: new or open, needing a reply, not snoozed. For
+    conversations and for their WorkItem rows alike (the same field names)."""
+    not_snoozed = Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now())
+    return Q(status__in=WAITING_STATUSES, needs_reply=True) & not_snoozed
+
+
 SNIPPET_LENGTH = 280
 UNDO_SALT = "parley.bulk-undo"
 UNDO_MAX_AGE = dt.timedelta(minutes=10)
