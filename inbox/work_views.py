@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -220,10 +220,16 @@ def bulk_undo(request: ClientRequest) -> HttpResponse:
 
 
 def _back_to_list(request: ClientRequest) -> str:
-    """The inbox with the filters the person was using (only our own query string)."""
-    query = request.POST.get("filters", "")
+    """The inbox with the filters the person was using."""
+    return _inbox_url(request.POST.get("filters", ""))
+
+
+def _inbox_url(query: str) -> str:
+    """The inbox with `query`, re-encoded: whatever was posted, only a query string of our
+    own path comes out (no newline reaches a header, no other address)."""
+    query = QueryDict(query).urlencode()
     url = reverse("inbox:list")
-    return f"{url}?{query}" if query and "//" not in query and "\n" not in query else url
+    return f"{url}?{query}" if query else url
 
 
 @require_POST
@@ -235,13 +241,12 @@ def saved_view_create(request: ClientRequest) -> HttpResponse:
     shared = form.cleaned_data["shared"]
     if shared and not role_allows(request.client_role, Capability.TRIAGE):
         raise PermissionDenied
+    query = QueryDict(form.cleaned_data["query"]).urlencode()
     SavedView.objects.create(
-        name=form.cleaned_data["name"],
-        query=form.cleaned_data["query"],
-        owner=None if shared else request.user,
+        name=form.cleaned_data["name"], query=query, owner=None if shared else request.user
     )
     messages.success(request, _("View saved."))
-    return redirect(f"{reverse('inbox:list')}?{form.cleaned_data['query']}")
+    return redirect(_inbox_url(query))
 
 
 @require_POST

@@ -428,3 +428,18 @@ def test_search_pages_through_every_match_newest_first(
     assert [row.pk for row in first.rows] == matching[::-1][:50]
     assert [row.pk for row in second.rows] == matching[::-1][50:]
     assert (first.count_capped, second.next_cursor) == (True, "")
+
+
+@pytest.mark.parametrize("query", ["sentiment=negative\r\nSet-Cookie: x=1", "//evil.example"])
+def test_posted_filters_only_ever_lead_back_to_the_inbox(
+    cast: Cast, session_clients: SessionClients, query: str
+) -> None:
+    agent = logged_in(cast.agent_a)
+
+    saved = agent.post(f"{INBOX}views/", {"name": "Odd", "query": query})
+    bulk = agent.post(f"{INBOX}bulk/", {"action": "resolve", "filters": query})
+
+    for response in (saved, bulk):
+        assert response.status_code == 302
+        assert response["Location"].startswith(INBOX)
+        assert "\n" not in response["Location"]
