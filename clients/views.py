@@ -39,10 +39,10 @@ def agency_home(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filter_query": form.query_string(),
-        "can_create_client": list_agencies_managed_by(user=request.user).exists(),
     }
     if request.htmx.target == "queue":
         return render(request, "clients/agency_home.html#queue", context)
+    context["can_create_client"] = list_agencies_managed_by(user=request.user).exists()
     return render(request, "clients/agency_home.html", context)
 
 
