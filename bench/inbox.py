@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import statistics
 import sys
@@ -556,5 +555,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    random.seed(7)
     main()
