@@ -67,7 +67,7 @@ def main() -> int:
             **os.environ,
             **found.env,
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
-            "PARLEY_META_GRAPH_BASE_URL": f"http://127.0.0.1:{SIMULATOR_PORT}/v21.0",
+            "PARLEY_SIMULATOR_URL": f"http://127.0.0.1:{SIMULATOR_PORT}",
             "PARLEY_BASE_URL": f"http://{HOST}:{PORT}",
             "PARLEY_LIVE_URL": f"http://{HOST}:{LIVE_PORT}",
             # E-mail goes to the local mail catcher (its page lists what was sent).

@@ -77,6 +77,10 @@ class ConnectedAccount(models.Model):
     # where to go instead.
     maintenance_message = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
+    # Polling platforms: where the next poll starts (each connector's own keys), and when a
+    # poll last succeeded (shown to managers).
+    sync_cursor = models.JSONField(default=dict, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

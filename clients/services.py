@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import Agency
 from clients.crypto import encrypt_token
 from clients.models import Client, ConnectedAccount, Domain, InboundEvent
-from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector
-from clients.platforms.base import SplitEvent
+from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
+from clients.platforms.base import PermanentPlatformError, SplitEvent
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +121,16 @@ def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
 def process_inbound_event(*, event_id: int) -> InboundEvent.Status | None:
     """Route one stored event to its client and run the ingestion pipeline there.
 
-    1. Lock the event if it is still pending (a concurrent or repeated run skips it).
-    2. Find the connected account; none means unroutable, a closed one means skipped.
-    3. Normalize with the platform's connector; an event type we do not handle is skipped.
-    4. Inside the client's schema, ingest it; the event is marked processed in the same
-       transaction, so a crash anywhere leaves it pending and it is processed again later.
+    1. Fetch what a thin event leaves out (an Instagram mention's text, the review a Google
+       notification names), outside any transaction, and keep it on the event.
+    2. Lock the event if it is still pending (a concurrent or repeated run skips it).
+    3. Find the connected account; none means unroutable, a closed one means skipped.
+    4. Normalize with the platform's connector; an event type we do not handle is skipped.
+    5. Inside the client's schema, ingest what it holds; the event is marked processed in the
+       same transaction, so a crash anywhere leaves it pending and it is processed again.
     Processing errors are recorded on the event (see `record_processing_failure`) and re-raised.
     Returns the new status, or None when there was nothing to do."""
+    refused = _enrich(event_id)
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True)
@@ -136,32 +139,61 @@ def process_inbound_event(*, event_id: int) -> InboundEvent.Status | None:
         )
         if event is None:
             return None
-        account_platform = ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
-        account = (
-            ConnectedAccount.objects.select_related("client")
-            .filter(platform=account_platform, external_account_id=event.account_external_id)
-            .first()
-        )
+        account = _account_of(event)
         connector = get_connector(event.platform)
-        normalized = connector.normalize_event(event.payload) if connector else None
+        found = normalize_all(connector, event.payload) if connector and not refused else []
         if account is None:
             status = InboundEvent.Status.UNROUTABLE
-        elif account.status == ConnectedAccount.Status.CLOSED or normalized is None:
+        elif account.status == ConnectedAccount.Status.CLOSED or not found:
             status = InboundEvent.Status.SKIPPED
         else:
             from inbox.services import ingest_interaction
 
             with tenant_context(account.client):
-                ingest_interaction(normalized=normalized, connected_account=account)
+                for normalized in found:
+                    ingest_interaction(normalized=normalized, connected_account=account)
             status = InboundEvent.Status.PROCESSED
-        if normalized is None and account is not None:
-            logger.info("Skipped %s event %s: not a type Parley handles", event.platform, event.pk)
+        if not found and account is not None:
+            logger.info("Skipped %s event %s: not a type Parley keeps", event.platform, event.pk)
         event.status = status
         event.client = account.client if account else None
         event.attempts += 1
+        event.last_error = refused or event.last_error
         event.processed_at = timezone.now()
-        event.save(update_fields=["status", "client", "attempts", "processed_at"])
+        event.save(update_fields=["status", "client", "attempts", "last_error", "processed_at"])
         return status
+
+
+def _account_of(event: InboundEvent) -> ConnectedAccount | None:
+    account_platform = ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
+    return (
+        ConnectedAccount.objects.select_related("client")
+        .filter(platform=account_platform, external_account_id=event.account_external_id)
+        .first()
+    )
+
+
+def _enrich(event_id: int) -> str:
+    """Fetch and store what the event's connector needs first. Returns the platform's refusal
+    when the fetch is refused for good (the event is then skipped with that message); a
+    transient failure raises, so the event is retried."""
+    event = InboundEvent.objects.filter(pk=event_id, status=InboundEvent.Status.PENDING).first()
+    connector = get_connector(event.platform) if event else None
+    enrich = getattr(connector, "enrich_event", None)
+    if event is None or enrich is None:
+        return ""
+    account = _account_of(event)
+    if account is None or account.status == ConnectedAccount.Status.CLOSED:
+        return ""
+    try:
+        fetched = enrich(account, event.payload)
+    except PermanentPlatformError as error:
+        return f"The platform refused the fetch: {error.message}"[:2000]
+    if fetched is not None:
+        InboundEvent.objects.filter(pk=event_id, status=InboundEvent.Status.PENDING).update(
+            payload={**event.payload, "fetched": fetched}
+        )
+    return ""
 
 
 def record_processing_failure(*, event_id: int, error: Exception) -> None:

@@ -216,6 +216,11 @@ class Interaction(models.Model):
     # [{"type": "image", "url": "https://..."}], as the platform sent them; shown as links.
     attachments = models.JSONField(default=list, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
+    # Reviews: stars (1 to 5) where the platform gives them; Facebook's recommendation.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    recommendation = models.CharField(max_length=10, blank=True)
+    # Likes: the reaction as the platform names it ("like", "love", "haha"...).
+    reaction = models.CharField(max_length=16, blank=True)
     occurred_at = models.DateTimeField(help_text=_("When it happened on the platform."))
     # The platform time of the latest lifecycle event applied: older ones arriving late are ignored.
     platform_updated_at = models.DateTimeField()

@@ -14,11 +14,13 @@ from accounts.models import User
 from clients.models import ConnectedAccount
 from clients.platforms import get_connector
 from clients.platforms.base import (
+    ENGAGEMENT_KINDS,
     Direction,
     InteractionAction,
     InteractionKind,
     NormalizedInteraction,
     PermanentPlatformError,
+    ReplyTarget,
     TransientPlatformError,
 )
 from escalation.rules import apply_escalation_rules
@@ -39,10 +41,14 @@ KINDS_THAT_MAY_NEED_A_REPLY = {
     InteractionKind.MENTION,
     InteractionKind.REVIEW,
 }
-# What the connectors can answer today; the composer is shown for these.
-REPLYABLE_KINDS = {InteractionKind.COMMENT, InteractionKind.DIRECT_MESSAGE}
-# Where a comment can be answered privately, in the platform's messenger.
-PRIVATE_REPLY_PLATFORMS = {"facebook"}
+# Kinds some connector can answer (automation offers these); whether this interaction's
+# platform can is `can_answer`.
+REPLYABLE_KINDS = {
+    InteractionKind.COMMENT,
+    InteractionKind.DIRECT_MESSAGE,
+    InteractionKind.MENTION,
+    InteractionKind.REVIEW,
+}
 MAX_REPLY_LENGTH = 8000  # Facebook's comment limit; per-network limits belong to the checker.
 
 
@@ -77,6 +83,9 @@ def ingest_interaction(
             "text": normalized.text,
             "attachments": list(normalized.attachments),
             "permalink": normalized.permalink,
+            "rating": normalized.rating,
+            "recommendation": normalized.recommendation,
+            "reaction": normalized.reaction,
             "occurred_at": normalized.occurred_at,
             "platform_updated_at": normalized.occurred_at,
             "needs_reply": bool(
@@ -92,6 +101,12 @@ def ingest_interaction(
         interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
         if normalized.action != InteractionAction.CREATED:
             _apply_lifecycle(interaction, normalized, reading, record_revision=True)
+        elif interaction.is_deleted and normalized.occurred_at > interaction.platform_updated_at:
+            # Reacted again after taking the reaction back (engagement ids are per person).
+            interaction.is_deleted = False
+            interaction.reaction = normalized.reaction
+            interaction.platform_updated_at = normalized.occurred_at
+            interaction.save(update_fields=["is_deleted", "reaction", "platform_updated_at"])
         refresh_conversation(interaction.conversation_id)
         return interaction
     if normalized.action != InteractionAction.CREATED:
@@ -101,10 +116,14 @@ def ingest_interaction(
         # The page answered (here or in another tool): what it answers no longer waits.
         mark_answered(interaction)
         return interaction
+    escalated = not interaction.is_deleted and bool(apply_escalation_rules(interaction))
+    if escalated and normalized.kind in ENGAGEMENT_KINDS:
+        # Engagement waits for nobody, unless a rule says this one matters (a journalist
+        # followed, a big account shared).
+        interaction.needs_reply = True
+        interaction.save(update_fields=["needs_reply"])
     if interaction.needs_reply:
         wake_on_new_message(conversation)
-    if not interaction.is_deleted:
-        apply_escalation_rules(interaction)
     refresh_conversation(conversation.pk)
     if normalized.kind in REPLYABLE_KINDS and not interaction.is_deleted:
         # Automation decides for itself: rules, maintenance, and requests for a person.
@@ -157,17 +176,26 @@ def mark_answered(answer: Interaction | Reply) -> None:
 
 
 def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
+    """The person behind the event, with what the platform tells about them this time."""
     author = normalized.author
     if author is None:
         return None
+    known = {
+        "name": author.name,
+        "handle": author.handle,
+        "avatar_url": author.avatar_url,
+        "follower_count": author.follower_count,
+        "is_verified": author.is_verified or None,
+    }
+    given = {field: value for field, value in known.items() if value not in ("", None)}
     contact, created = Contact.objects.get_or_create(
-        platform=normalized.platform,
-        external_id=author.external_id,
-        defaults={"name": author.name, "handle": author.handle, "avatar_url": author.avatar_url},
+        platform=normalized.platform, external_id=author.external_id, defaults=given
     )
-    if not created and author.name and author.name != contact.name:
-        contact.name = author.name
-        contact.save(update_fields=["name", "last_seen_at"])
+    changed = [field for field, value in given.items() if getattr(contact, field) != value]
+    if not created and changed:
+        for field in changed:
+            setattr(contact, field, given[field])
+        contact.save(update_fields=[*changed, "last_seen_at"])
     return contact
 
 
@@ -181,7 +209,12 @@ def _upsert_conversation(
     already hold joins the parent's thread, however deep the nesting."""
     thread_key = normalized.thread_key
     parent = normalized.parent_external_id
-    if parent and parent not in (normalized.post_external_id, normalized.external_id):
+    follows_parent = normalized.kind not in ENGAGEMENT_KINDS  # likes gather per post
+    if (
+        follows_parent
+        and parent
+        and parent not in (normalized.post_external_id, normalized.external_id)
+    ):
         thread_key = (
             Conversation.objects.filter(
                 connected_account=connected_account,
@@ -251,6 +284,42 @@ def _apply_lifecycle(
 # --- Replies -----------------------------------------------------------------------------
 
 
+def can_answer(interaction: Interaction) -> bool:
+    """An inbound interaction of a kind its platform's connector can answer."""
+    connector = get_connector(interaction.platform)
+    return (
+        connector is not None
+        and interaction.direction == Direction.INBOUND
+        and interaction.kind in connector.REPLYABLE_KINDS
+    )
+
+
+def can_answer_privately(interaction: Interaction) -> bool:
+    """A comment whose platform can answer its author in their messages (Meta's private
+    replies)."""
+    connector = get_connector(interaction.platform)
+    return (
+        connector is not None
+        and connector.PRIVATE_REPLIES
+        and interaction.kind == InteractionKind.COMMENT
+        and can_answer(interaction)
+    )
+
+
+def reply_target(interaction: Interaction) -> ReplyTarget:
+    """What the connector needs to answer or moderate `interaction`."""
+    contact = interaction.contact
+    return ReplyTarget(
+        kind=interaction.kind,
+        external_id=interaction.external_id,
+        thread_key=interaction.conversation.thread_key,
+        parent_external_id=interaction.parent_external_id,
+        post_external_id=interaction.conversation.post_external_id,
+        contact_external_id=contact.external_id if contact else "",
+        contact_handle=contact.handle if contact else "",
+    )
+
+
 class ReplyNotAllowed(ValueError):
     """The reply cannot be created; the message says why, in words for the agent."""
 
@@ -317,14 +386,11 @@ def create_reply(
             _("The reply is %(length)d characters long; the limit is %(limit)d.")
             % {"length": len(text), "limit": MAX_REPLY_LENGTH}
         )
-    if interaction.direction != Direction.INBOUND or interaction.kind not in REPLYABLE_KINDS:
+    if not can_answer(interaction):
         raise ReplyNotAllowed(_("This interaction cannot be answered from Parley."))
     if interaction.is_deleted:
         raise ReplyNotAllowed(_("The comment was deleted on the platform."))
-    if private and (
-        interaction.platform not in PRIVATE_REPLY_PLATFORMS
-        or interaction.kind != InteractionKind.COMMENT
-    ):
+    if private and not can_answer_privately(interaction):
         raise ReplyNotAllowed(_("Private replies are not possible on this network."))
     version, result = check_reply_text(interaction=interaction, text=text, private=private)
     if result.is_blocked:
@@ -374,7 +440,11 @@ def send_reply(*, reply_id: int) -> Reply | None:
     A worker that dies between 2 and 3 leaves the reply in `sending`: it is never re-sent
     blindly. Returns None when the reply is gone or not ready to send."""
     reply = (
-        Reply.objects.select_related("interaction__connected_account", "interaction__contact")
+        Reply.objects.select_related(
+            "interaction__connected_account",
+            "interaction__contact",
+            "interaction__conversation",
+        )
         .filter(pk=reply_id)
         .first()
     )
@@ -398,21 +468,12 @@ def send_reply(*, reply_id: int) -> Reply | None:
     try:
         if connector is None:
             raise PermanentPlatformError(_("Replies to this platform are not supported yet."))
-        account = interaction.connected_account
-        if interaction.kind == InteractionKind.DIRECT_MESSAGE:
-            external_id = connector.send_direct_message(
-                account,
-                recipient_id=interaction.contact.external_id if interaction.contact else "",
-                text=reply.text,
-            )
-        elif reply.is_private:
-            external_id = connector.private_reply_to_comment(
-                account, comment_id=interaction.external_id, text=reply.text
-            )
-        else:
-            external_id = connector.reply_to_comment(
-                account, comment_id=interaction.external_id, text=reply.text
-            )
+        external_id = connector.answer(
+            interaction.connected_account,
+            reply_target(interaction),
+            reply.text,
+            private=reply.is_private,
+        )
     except TransientPlatformError as error:
         transition_reply(reply, Reply.Status.SENDING, Reply.Status.APPROVED, note=error.message)
         raise

@@ -117,8 +117,8 @@ def _render_detail(
         "note_form": note_form or NoteForm(),
         "work_error": work_error,
         "can_reply": role_allows(request.client_role, Capability.REPLY)
-        and interaction.kind in services.REPLYABLE_KINDS,
-        "can_reply_privately": interaction.platform in services.PRIVATE_REPLY_PLATFORMS,
+        and services.can_answer(interaction),
+        "can_reply_privately": services.can_answer_privately(interaction),
         "can_work": role_allows(request.client_role, Capability.TRIAGE),
         "members": list_client_members(client=request.client),
         "teams": Team.objects.all(),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from accounts.models import Notification, User
 from accounts.selectors import list_client_members
 from clients.http import absolute_client_url
 from clients.models import Client, WorkItem
-from clients.platforms.base import Direction
+from clients.platforms.base import ENGAGEMENT_KINDS, Direction
 from escalation.models import PRIORITY_RANK
 from inbox.live.events import conversation_changed, publish
 from inbox.models import Conversation, ConversationEvent, Interaction, Note, Tag, Team
@@ -64,7 +64,13 @@ def refresh_conversation(conversation_id: int) -> Conversation:
     )
     inbound = Interaction.objects.filter(
         conversation_id=conversation_id, direction=Direction.INBOUND
-    ).order_by("is_deleted", "-occurred_at", "-id")
+    ).order_by(
+        # What the list shows is the latest message; a like in a message thread is not one.
+        Case(When(kind__in=ENGAGEMENT_KINDS, then=Value(1)), default=Value(0)),
+        "is_deleted",
+        "-occurred_at",
+        "-id",
+    )
     latest = inbound.first()
     conversation.latest_inbound = latest
     conversation.last_inbound_at = latest.occurred_at if latest else None

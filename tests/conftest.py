@@ -21,6 +21,7 @@ from accounts.roles import AgencyRole, ClientRole
 from clients.models import Client, ConnectedAccount, Platform
 from clients.services import connect_account, create_client
 from clients.simulator.server import make_server
+from config.settings.simulated_platforms import simulated_base_urls
 
 pytest_plugins = ["tests.live"]
 
@@ -198,7 +199,8 @@ def _simulator_server() -> Iterator[Simulator]:
 @pytest.fixture(autouse=True)
 def simulator(_simulator_server: Simulator, settings: Any) -> Simulator:
     """Every test talks to the platform simulator, never to a platform."""
-    settings.META_GRAPH_BASE_URL = f"{_simulator_server.url}/v21.0"
+    for name, url in simulated_base_urls(_simulator_server.url).items():
+        setattr(settings, name, url)
     _simulator_server.reset()
     return _simulator_server
 

@@ -147,7 +147,7 @@ def process_env(simulator: Simulator, name: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "PARLEY_DB_NAME": database,
         "PARLEY_CELERY_EAGER": "0",
-        "PARLEY_META_GRAPH_BASE_URL": f"{simulator.url}/v21.0",
+        "PARLEY_SIMULATOR_URL": simulator.url,
     }
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.db import models
@@ -77,6 +78,40 @@ class NormalizedInteraction:
     # The post, video or media a comment is under; blank for messages and reviews.
     post_external_id: str = ""
     attachments: tuple[dict[str, str], ...] = ()
+    # Reviews: stars 1..5 where the platform gives them; Facebook's recommendation instead.
+    rating: int | None = None
+    recommendation: str = ""
+    # Likes: the reaction as the platform names it (like, love, haha...).
+    reaction: str = ""
+
+
+# Kinds that record engagement rather than start a conversation (platforms.md §8): they are
+# stored for reports and contact timelines, and enter the reply queue only when a rule says so.
+ENGAGEMENT_KINDS = frozenset(
+    {InteractionKind.LIKE, InteractionKind.SHARE, InteractionKind.FOLLOW, InteractionKind.UNFOLLOW}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplyTarget:
+    """What a connector needs to know to answer an interaction (the inbox's row, flattened,
+    so connectors never import the inbox)."""
+
+    kind: str
+    external_id: str
+    thread_key: str
+    parent_external_id: str = ""
+    post_external_id: str = ""
+    contact_external_id: str = ""
+    contact_handle: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class PollResult:
+    """One poll of an account: the events found, and the cursor to start from next time."""
+
+    events: list[SplitEvent]
+    cursor: dict[str, Any]
 
 
 class PlatformError(Exception):
@@ -103,9 +138,18 @@ class PermanentPlatformError(PlatformError):
     """Retrying will not help: the request itself is refused."""
 
 
+class Unsupported(PermanentPlatformError):
+    """The platform has no API for this action; the message says so in words for people."""
+
+
 def as_object(value: Any) -> dict[str, Any]:
     """`value` if it is a JSON object, else an empty one: platforms omit and vary fields."""
     return value if isinstance(value, dict) else {}
+
+
+def objects_in(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of `value` if it is a list (anything else in it is ignored)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def fallback_dedupe_key(fragment: Any) -> str:
@@ -113,6 +157,27 @@ def fallback_dedupe_key(fragment: Any) -> str:
     same retried event still collides with itself."""
     canonical = json.dumps(fragment, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_rfc3339(value: Any, default: dt.datetime) -> dt.datetime:
+    """Google's and YouTube's timestamps ("2024-05-29T16:26:40.123456789Z"); nanoseconds are
+    cut to what Python keeps."""
+    if not isinstance(value, str) or not value:
+        return default
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return default
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def from_unix_milliseconds(value: Any, default: dt.datetime) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return default
 
 
 def from_unix_seconds(value: Any, default: dt.datetime) -> dt.datetime:

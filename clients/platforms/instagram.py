@@ -2,8 +2,9 @@
 Instagram professional account.
 
 Events arrive on the Meta webhook with `object: "instagram"`; comments come in `changes[]` or
-flat on the entry (Instagram Login), messages in `messaging[]`. Mentions carry only ids and
-need an enrichment fetch; they are stored and skipped until that fetch exists.
+flat on the entry (Instagram Login), messages in `messaging[]`. Mentions carry only ids: the
+pipeline calls `enrich_event` first, which fetches the mentioning comment or caption, and
+normalizes what it fetched. Story mentions arrive as messages (see messenger.normalize_message).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients.platforms import meta
 from clients.platforms.base import (
@@ -20,8 +22,11 @@ from clients.platforms.base import (
     NormalizedAuthor,
     NormalizedInteraction,
     PermanentPlatformError,
+    ReplyTarget,
+    Unsupported,
     as_object,
     from_unix_seconds,
+    parse_rfc3339,
 )
 from clients.platforms.facebook import page_token
 from clients.platforms.messenger import normalize_message
@@ -40,12 +45,72 @@ def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
     if "messaging" in payload:
         return normalize_message(payload, platform=PLATFORM)
     change = as_object(payload.get("change"))
+    value = as_object(change.get("value"))
+    if change.get("field") == "mentions":
+        return _normalize_mention(value, as_object(payload.get("fetched")), payload.get("time"))
     if change.get("field") not in _COMMENT_FIELDS:
         return None
     return _normalize_comment(
-        as_object(change.get("value")),
-        account_id=str(payload.get("entry_id", "")),
-        entry_time=payload.get("time"),
+        value, account_id=str(payload.get("entry_id", "")), entry_time=payload.get("time")
+    )
+
+
+def enrich_event(account: ConnectedAccount, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """What a mention needs that its notification leaves out: the text, the author and the
+    media (platforms.md §1.8). None when the event needs nothing fetched."""
+    change = as_object(payload.get("change"))
+    value = as_object(change.get("value"))
+    if change.get("field") != "mentions" or "fetched" in payload:
+        return None
+    comment_id, media_id = value.get("comment_id"), value.get("media_id")
+    if comment_id:
+        fields = (
+            f"mentioned_comment.comment_id({comment_id})"
+            "{text,username,timestamp,media{id,permalink}}"
+        )
+    elif media_id:
+        fields = f"mentioned_media.media_id({media_id}){{caption,username,timestamp,permalink}}"
+    else:
+        return None
+    return meta.graph_call(
+        "GET",
+        account.external_account_id,
+        access_token=page_token(account),
+        params={"fields": fields},
+        product="Instagram",
+    )
+
+
+def _normalize_mention(
+    value: dict[str, Any], fetched: dict[str, Any], entry_time: Any
+) -> NormalizedInteraction | None:
+    comment = as_object(fetched.get("mentioned_comment"))
+    media = as_object(fetched.get("mentioned_media"))
+    found = comment or media
+    media_id = str(value.get("media_id") or as_object(comment.get("media")).get("id") or "")
+    mention_id = str(value.get("comment_id") or media_id)
+    username = str(found.get("username") or "")
+    if not mention_id or not found:
+        return None
+    permalink = str(
+        media.get("permalink") or as_object(comment.get("media")).get("permalink") or ""
+    )
+    return NormalizedInteraction(
+        platform=PLATFORM,
+        kind=InteractionKind.MENTION,
+        action=InteractionAction.CREATED,
+        direction=Direction.INBOUND,
+        external_id=mention_id,
+        thread_key=f"mention:{mention_id}",
+        parent_external_id=media_id if value.get("comment_id") else "",
+        post_external_id=media_id,
+        # The fetch names the author by username only; that is the identity we can keep.
+        author=NormalizedAuthor(external_id=f"@{username}", handle=username) if username else None,
+        text=str(comment.get("text") or media.get("caption") or ""),
+        occurred_at=parse_rfc3339(
+            found.get("timestamp"), from_unix_seconds(entry_time, timezone.now())
+        ),
+        permalink=permalink if permalink.startswith("https://") else "",
     )
 
 
@@ -79,12 +144,55 @@ def _normalize_comment(
 
 # --- Outbound ----------------------------------------------------------------------------
 
+REPLYABLE_KINDS = frozenset(
+    {InteractionKind.COMMENT, InteractionKind.DIRECT_MESSAGE, InteractionKind.MENTION}
+)
+PRIVATE_REPLIES = True
+
+
+def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
+    """Answer as the Instagram account; returns the platform id of the answer."""
+    if target.kind == InteractionKind.DIRECT_MESSAGE or target.thread_key.startswith("dm:"):
+        return send_direct_message(account, recipient_id=target.contact_external_id, text=text)
+    if private:
+        return meta.send_message(
+            account.external_account_id,
+            access_token=page_token(account),
+            recipient={"comment_id": target.external_id},
+            text=text,
+            product="Instagram",
+        )
+    if target.kind == InteractionKind.MENTION:
+        return reply_to_mention(account, target=target, text=text)
+    return reply_to_comment(account, comment_id=target.external_id, text=text)
+
 
 def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
     """Answer under an Instagram comment (top-level comments only); returns the reply's id."""
     body = meta.graph_post(
-        f"{comment_id}/replies", access_token=page_token(account), data={"message": text}
+        f"{comment_id}/replies",
+        access_token=page_token(account),
+        data={"message": text},
+        product="Instagram",
     )
+    return _new_id(body)
+
+
+def reply_to_mention(account: ConnectedAccount, *, target: ReplyTarget, text: str) -> str:
+    """Answer where the account was mentioned: under the comment, or under the caption."""
+    data = {"media_id": target.post_external_id, "message": text}
+    if target.external_id != target.post_external_id:
+        data["comment_id"] = target.external_id
+    body = meta.graph_post(
+        f"{account.external_account_id}/mentions",
+        access_token=page_token(account),
+        data=data,
+        product="Instagram",
+    )
+    return _new_id(body)
+
+
+def _new_id(body: dict[str, Any]) -> str:
     new_id = body.get("id")
     if not new_id:
         raise PermanentPlatformError("Instagram accepted the reply but returned no id.")
@@ -100,3 +208,26 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
         text=text,
         product="Instagram",
     )
+
+
+def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
+    if target.kind != InteractionKind.COMMENT:
+        raise Unsupported(_("Instagram can hide comments only."))
+    meta.graph_post(
+        target.external_id,
+        access_token=page_token(account),
+        data={"hide": "true" if hidden else "false"},
+        product="Instagram",
+    )
+
+
+def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
+    if target.kind != InteractionKind.COMMENT:
+        raise Unsupported(_("Instagram can delete comments only."))
+    meta.graph_call(
+        "DELETE", target.external_id, access_token=page_token(account), product="Instagram"
+    )
+
+
+def block(account: ConnectedAccount, target: ReplyTarget) -> None:
+    raise Unsupported(_("Instagram has no API to block people: block them in the Instagram app."))

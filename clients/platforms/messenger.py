@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients.platforms import meta
 from clients.platforms.base import (
@@ -18,6 +19,8 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
+    ReplyTarget,
+    Unsupported,
     as_object,
 )
 from clients.platforms.facebook import page_token
@@ -32,7 +35,7 @@ PLATFORM = "messenger"
 
 
 def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
-    """A message (or its unsend) in the common model; reads, deliveries, reactions and
+    """A message, its unsend or a reaction to it in the common model; reads, deliveries and
     postbacks return None (skipped)."""
     return normalize_message(payload, platform=PLATFORM)
 
@@ -40,17 +43,25 @@ def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
 def normalize_message(payload: dict[str, Any], *, platform: str) -> NormalizedInteraction | None:
     """Messenger and Instagram messages share one shape (platforms.md §1.6, §1.9)."""
     item = as_object(payload.get("messaging"))
-    message = as_object(item.get("message"))
-    mid = message.get("mid")
     sender_id = str(as_object(item.get("sender")).get("id") or "")
     recipient_id = str(as_object(item.get("recipient")).get("id") or "")
-    if not mid or not sender_id or not recipient_id:
+    if not sender_id or not recipient_id:
+        return None
+    if "reaction" in item:
+        return _normalize_reaction(item, platform=platform, sender_id=sender_id)
+    message = as_object(item.get("message"))
+    mid = message.get("mid")
+    if not mid:
         return None
     is_echo = bool(message.get("is_echo"))
     person_id = recipient_id if is_echo else sender_id
+    attachments = tuple(_attachments(message.get("attachments")))
+    # Someone mentioned the account in their Instagram story: it arrives as a message whose
+    # attachment is the story. It is a mention, answered in the same conversation.
+    is_story_mention = any(a["type"] == "story_mention" for a in attachments)
     return NormalizedInteraction(
         platform=platform,
-        kind=InteractionKind.DIRECT_MESSAGE,
+        kind=InteractionKind.MENTION if is_story_mention else InteractionKind.DIRECT_MESSAGE,
         action=InteractionAction.DELETED
         if message.get("is_deleted")
         else InteractionAction.CREATED,
@@ -62,7 +73,32 @@ def normalize_message(payload: dict[str, Any], *, platform: str) -> NormalizedIn
         author=NormalizedAuthor(external_id=person_id),
         text=str(message.get("text") or ""),
         occurred_at=_from_milliseconds(item.get("timestamp")),
-        attachments=tuple(_attachments(message.get("attachments"))),
+        attachments=attachments,
+    )
+
+
+def _normalize_reaction(
+    item: dict[str, Any], *, platform: str, sender_id: str
+) -> NormalizedInteraction | None:
+    """A person reacted to a message (or took the reaction back): engagement, in the thread."""
+    reaction = as_object(item.get("reaction"))
+    mid = reaction.get("mid")
+    if not mid:
+        return None
+    return NormalizedInteraction(
+        platform=platform,
+        kind=InteractionKind.LIKE,
+        action=InteractionAction.DELETED
+        if reaction.get("action") == "unreact"
+        else InteractionAction.CREATED,
+        direction=Direction.INBOUND,
+        external_id=f"reaction:{mid}:{sender_id}",
+        thread_key=f"dm:{sender_id}",
+        parent_external_id=str(mid),
+        author=NormalizedAuthor(external_id=sender_id),
+        text=str(reaction.get("emoji") or ""),
+        occurred_at=_from_milliseconds(item.get("timestamp")),
+        reaction=str(reaction.get("reaction") or "like"),
     )
 
 
@@ -84,6 +120,13 @@ def _from_milliseconds(value: Any) -> dt.datetime:
 
 # --- Outbound ----------------------------------------------------------------------------
 
+REPLYABLE_KINDS = frozenset({InteractionKind.DIRECT_MESSAGE})
+PRIVATE_REPLIES = False
+
+
+def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
+    return send_direct_message(account, recipient_id=target.contact_external_id, text=text)
+
 
 def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: str) -> str:
     """Answer a person in Messenger (inside Meta's 24-hour window); returns the message id."""
@@ -94,4 +137,22 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
         text=text,
         product="Messenger",
         messaging_type="RESPONSE",
+    )
+
+
+def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
+    raise Unsupported(_("Messages cannot be hidden; block the person instead."))
+
+
+def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
+    raise Unsupported(_("Messenger has no call to delete a person's message."))
+
+
+def block(account: ConnectedAccount, target: ReplyTarget) -> None:
+    """Block the person from messaging the Page (by their page-scoped id)."""
+    meta.graph_post(
+        f"{account.external_account_id}/blocked",
+        access_token=page_token(account),
+        data={"psid": target.contact_external_id},
+        product="Messenger",
     )

@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
-import httpx
 from django.conf import settings
 
 from clients.platforms.base import (
     PermanentPlatformError,
     SplitEvent,
-    TransientPlatformError,
     as_object,
     fallback_dedupe_key,
 )
+from clients.platforms.http import request_json
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _SIGNATURE_PREFIX = "sha256="
 
 # Graph error codes that mean "slow down", not "this request is wrong" (platforms.md §1.12).
-_RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80006}
+_RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006})
 
 
 # --- Verify ------------------------------------------------------------------------------
@@ -125,14 +123,28 @@ def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> S
     )
 
 
-def _change_dedupe_key(change: dict[str, Any]) -> str:
-    """Natural keys of platforms.md §7.2; an edit is a new event on the same comment."""
+def _change_dedupe_key(change: dict[str, Any]) -> str:  # noqa: PLR0911 - one key per kind
+    """Natural keys of platforms.md §7.2. An edit, a removal or a hide is a new event on the
+    same object, so the verb and its time are part of the key."""
     value = as_object(change.get("value"))
     field = change.get("field")
-    if field == "feed" and value.get("item") == "comment" and value.get("comment_id"):
-        verb = canonical_verb(str(value.get("verb", "")))
-        when = value.get("edited_time") or value.get("created_time") or ""
+    item = value.get("item")
+    verb = canonical_verb(str(value.get("verb", "")))
+    when = value.get("edited_time") or value.get("created_time") or ""
+    if field == "feed" and item == "comment" and value.get("comment_id"):
         return f"{value['comment_id']}:{verb}:{when}"
+    if field == "feed" and item in ("reaction", "like"):
+        target = value.get("comment_id") or value.get("parent_id") or value.get("post_id")
+        person = as_object(value.get("from")).get("id") or value.get("user_id")
+        if target and person:
+            return f"reaction:{target}:{person}:{verb}:{when}"
+    if field == "feed" and item == "share" and (value.get("share_id") or value.get("post_id")):
+        return f"share:{value.get('share_id') or value.get('post_id')}:{verb}"
+    if field == "mention" and (value.get("comment_id") or value.get("post_id")):
+        return f"mention:{value.get('comment_id') or value.get('post_id')}:{verb}:{when}"
+    if field == "ratings" and (value.get("comment_id") or value.get("open_graph_story_id")):
+        rated = value.get("comment_id") or value.get("open_graph_story_id")
+        return f"rating:{item}:{rated}:{verb}:{when}"
     if field in ("comments", "live_comments") and (value.get("id") or value.get("comment_id")):
         return str(value.get("id") or value.get("comment_id"))
     if field == "mentions" and (value.get("comment_id") or value.get("media_id")):
@@ -147,71 +159,42 @@ def canonical_verb(verb: str) -> str:
 # --- Graph API transport ------------------------------------------------------------------
 
 
+def graph_call(
+    method: str,
+    path: str,
+    *,
+    access_token: str,
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    json_body: dict[str, Any] | None = None,
+    product: str = "Facebook",
+) -> dict[str, Any]:
+    """Call the Graph API; return the JSON answer, or raise a PlatformError subclass."""
+    _, body = request_json(
+        method,
+        f"{settings.META_GRAPH_BASE_URL.rstrip('/')}/{path.lstrip('/')}",
+        product=product,
+        headers={"Authorization": f"Bearer {access_token}"},
+        params=params,
+        data=data,
+        json_body=json_body,
+        rate_limit_codes=_RATE_LIMIT_CODES,
+    )
+    return as_object(body)
+
+
 def graph_post(
     path: str,
     *,
     access_token: str,
     data: dict[str, Any] | None = None,
     json_body: dict[str, Any] | None = None,
+    product: str = "Facebook",
 ) -> dict[str, Any]:
-    """POST form `data` or a JSON body to the Graph API; return the JSON answer, or raise a
-    PlatformError subclass."""
-    url = f"{settings.META_GRAPH_BASE_URL.rstrip('/')}/{path.lstrip('/')}"
-    try:
-        response = httpx.post(
-            url,
-            data=data,
-            json=json_body,
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=settings.PLATFORM_HTTP_TIMEOUT_SECONDS,
-        )
-    except httpx.TimeoutException as error:
-        raise TransientPlatformError(f"Facebook did not answer in time ({error}).") from error
-    except httpx.TransportError as error:
-        raise TransientPlatformError(f"Facebook could not be reached ({error}).") from error
-    return _parse_graph_response(response)
-
-
-def _parse_graph_response(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = {}
-    if response.is_success and isinstance(body, dict) and "error" not in body:
-        return body
-    error = as_object(as_object(body).get("error"))
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    message = str(
-        error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
+    """POST form `data` or a JSON body to the Graph API."""
+    return graph_call(
+        "POST", path, access_token=access_token, data=data, json_body=json_body, product=product
     )
-    if response.status_code == 429 or response.status_code >= 500 or code in _RATE_LIMIT_CODES:
-        raise TransientPlatformError(
-            message,
-            status_code=response.status_code,
-            code=code,
-            retry_after_seconds=_retry_after_seconds(response),
-        )
-    raise PermanentPlatformError(message, status_code=response.status_code, code=code)
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    """How long Meta asks us to wait: Retry-After, or the BUC header's minutes (§1.12)."""
-    retry_after = response.headers.get("Retry-After")
-    if retry_after and retry_after.isdigit():
-        return float(retry_after)
-    usage = response.headers.get("X-Business-Use-Case-Usage")
-    if usage:
-        try:
-            parsed = json.loads(usage)
-            minutes = max(
-                int(item.get("estimated_time_to_regain_access") or 0)
-                for items in parsed.values()
-                for item in items
-            )
-        except (ValueError, TypeError, AttributeError):
-            return None
-        return float(minutes * 60) if minutes else None
-    return None
 
 
 def send_message(
@@ -229,6 +212,7 @@ def send_message(
         f"{account_id}/messages",
         access_token=access_token,
         json_body={"recipient": recipient, **extra, "message": {"text": text}},
+        product=product,
     )
     message_id = body.get("message_id")
     if not message_id:

@@ -6,4 +6,6 @@ from clients.webhooks import views
 # (APPEND_SLASH cannot redirect a POST).
 urlpatterns = [
     re_path(r"^meta/?$", views.meta_webhook, name="webhook-meta"),
+    re_path(r"^x/?$", views.x_webhook, name="webhook-x"),
+    re_path(r"^google/?$", views.google_webhook, name="webhook-google"),
 ]

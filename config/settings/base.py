@@ -218,6 +218,22 @@ PARLEY_ANALYZER = env_str("PARLEY_ANALYZER", "inbox.analysis.lexicon.LexiconAnal
 META_APP_SECRET = env_str("PARLEY_META_APP_SECRET", "")
 META_VERIFY_TOKEN = env_str("PARLEY_META_VERIFY_TOKEN", "")
 META_GRAPH_BASE_URL = env_str("PARLEY_META_GRAPH_BASE_URL", "https://graph.facebook.com/v21.0")
+# X: the app's consumer secret signs webhooks and answers the CRC (platforms.md §2).
+X_CONSUMER_SECRET = env_str("PARLEY_X_CONSUMER_SECRET", "")
+X_API_BASE_URL = env_str("PARLEY_X_API_BASE_URL", "https://api.x.com/2")
+# Blocking through the API is Enterprise-only on X.
+X_API_ENTERPRISE = env_bool("PARLEY_X_API_ENTERPRISE", default=False)
+# Google Business Profile: reviews API, and the secret the Pub/Sub push URL carries
+# (?token=...), since a Google-signed OIDC token cannot be checked offline (§3.3).
+GOOGLE_BUSINESS_BASE_URL = env_str(
+    "PARLEY_GOOGLE_BUSINESS_BASE_URL", "https://mybusiness.googleapis.com/v4"
+)
+GOOGLE_PUSH_TOKEN = env_str("PARLEY_GOOGLE_PUSH_TOKEN", "")
+YOUTUBE_BASE_URL = env_str("PARLEY_YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3")
+LINKEDIN_BASE_URL = env_str("PARLEY_LINKEDIN_BASE_URL", "https://api.linkedin.com/rest")
+# LinkedIn sunsets API versions after about a year: one version, pinned (§11.6).
+LINKEDIN_API_VERSION = env_str("PARLEY_LINKEDIN_API_VERSION", "202411")
+TIKTOK_BASE_URL = env_str("PARLEY_TIKTOK_BASE_URL", "https://business-api.tiktok.com/open_api/v1.3")
 PLATFORM_HTTP_TIMEOUT_SECONDS = env_int("PARLEY_PLATFORM_HTTP_TIMEOUT_SECONDS", 10)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
 TOKEN_ENCRYPTION_KEYS = env_list("PARLEY_TOKEN_ENCRYPTION_KEYS", [])

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 from config.env import env_bool, env_str
 
 from .base import *
+from .simulated_platforms import *
 
 
 def _redis_url_of_this_test_process(url: str) -> str:
@@ -29,7 +30,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 META_APP_SECRET = "test_app_secret"  # the secret of the worked examples in platforms.md §1.3
 META_VERIFY_TOKEN = "meatyhamhock"
-META_GRAPH_BASE_URL = env_str("PARLEY_META_GRAPH_BASE_URL", "http://127.0.0.1:8100/v21.0")
+X_CONSUMER_SECRET = "test_consumer_secret"  # the secret of the worked examples in §2.1, §2.2
+GOOGLE_PUSH_TOKEN = "test_google_push_token"
 TOKEN_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXRva2VuLWtleS1ub3QtZm9yLXVzZTE="]
 # locmem in unit tests; the browser test's gunicorn writes mail to files it can read.
 EMAIL_BACKEND = env_str("PARLEY_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

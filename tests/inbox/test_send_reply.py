@@ -138,7 +138,7 @@ def test_account_without_token_fails_without_calling_the_platform(
     assert reply.status == Reply.Status.FAILED
     assert (
         reply.error_message
-        == "Client A Page has no access token: reconnect the page to send from it."
+        == "Client A Page has no access token: reconnect the account to act from it."
     )
     assert graph_calls(simulator) == []
 

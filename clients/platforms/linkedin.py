@@ -1,0 +1,177 @@
+"""LinkedIn organization comments (platforms.md §5): polled per organization page, answered
+and deleted through the Community Management API. A connected account is an organization
+(`urn:li:organization:{id}`); one LinkedIn-Version is pinned (settings)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.platforms.base import (
+    Direction,
+    InteractionAction,
+    InteractionKind,
+    NormalizedAuthor,
+    NormalizedInteraction,
+    PermanentPlatformError,
+    PollResult,
+    ReplyTarget,
+    SplitEvent,
+    Unsupported,
+    as_object,
+    from_unix_milliseconds,
+    objects_in,
+)
+from clients.platforms.http import account_token, request_json
+
+if TYPE_CHECKING:
+    from clients.models import ConnectedAccount
+
+PLATFORM = "linkedin"
+PRODUCT = "LinkedIn"
+RECENT_POSTS = 20
+PAGE_SIZE = 50
+
+
+# --- Poll --------------------------------------------------------------------------------
+
+
+def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
+    """Comments on the organization's recent posts changed since the last poll. LinkedIn has
+    no comment webhook for ordinary apps; `lastModified.time` (ms) is the cursor."""
+    since = int(cursor.get("modified_since") or 0)
+    newest = since
+    posts = _call(
+        account,
+        "GET",
+        "posts",
+        params={"q": "author", "author": account.external_account_id, "count": RECENT_POSTS},
+    )
+    events: list[SplitEvent] = []
+    for post in posts.get("elements") or []:
+        post_urn = str(as_object(post).get("id") or "")
+        if not post_urn:
+            continue
+        comments = _call(
+            account,
+            "GET",
+            f"socialActions/{quote(post_urn, safe='')}/comments",
+            params={"start": 0, "count": PAGE_SIZE},
+        )
+        for comment in objects_in(comments.get("elements")):
+            modified = int(as_object(comment.get("lastModified")).get("time") or 0)
+            urn = comment.get("commentUrn") or comment.get("$URN")
+            if not urn or modified <= since:
+                continue
+            newest = max(newest, modified)
+            events.append(
+                SplitEvent(
+                    platform=PLATFORM,
+                    account_external_id=account.external_account_id,
+                    dedupe_key=f"{urn}:{modified}",
+                    payload={"comment": comment, "post": post_urn},
+                )
+            )
+    return PollResult(events, {"modified_since": newest})
+
+
+# --- Normalize ---------------------------------------------------------------------------
+
+
+def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
+    comment = as_object(payload.get("comment"))
+    urn = str(comment.get("commentUrn") or comment.get("$URN") or "")
+    actor = str(comment.get("actor") or as_object(comment.get("created")).get("actor") or "")
+    post = str(payload.get("post") or comment.get("object") or "")
+    if not urn or not actor:
+        return None
+    created = from_unix_milliseconds(as_object(comment.get("created")).get("time"), timezone.now())
+    modified = from_unix_milliseconds(as_object(comment.get("lastModified")).get("time"), created)
+    parent = str(comment.get("parentComment") or "")
+    return NormalizedInteraction(
+        platform=PLATFORM,
+        kind=InteractionKind.COMMENT,
+        action=InteractionAction.EDITED if modified > created else InteractionAction.CREATED,
+        direction=Direction.OUTBOUND
+        if actor.startswith("urn:li:organization:")
+        else Direction.INBOUND,
+        external_id=urn,
+        thread_key=parent or urn,
+        parent_external_id=parent or post,
+        post_external_id=post,
+        # Member names need permissions most apps lack (§5): the URN is the identity.
+        author=NormalizedAuthor(external_id=actor),
+        text=str(as_object(comment.get("message")).get("text") or ""),
+        occurred_at=modified if modified > created else created,
+    )
+
+
+# --- Outbound ----------------------------------------------------------------------------
+
+REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
+PRIVATE_REPLIES = False
+
+
+def _call(
+    account: ConnectedAccount,
+    method: str,
+    path: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+) -> dict[str, Any]:
+    _, answer_body = request_json(
+        method,
+        f"{settings.LINKEDIN_BASE_URL.rstrip('/')}/{path}",
+        product=PRODUCT,
+        headers={
+            "Authorization": f"Bearer {account_token(account)}",
+            "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        },
+        params=params,
+        json_body=body,
+    )
+    return as_object(answer_body)
+
+
+def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
+    """Comment as the organization under the comment being answered."""
+    post = target.post_external_id
+    body = _call(
+        account,
+        "POST",
+        f"socialActions/{quote(post, safe='')}/comments",
+        body={
+            "actor": account.external_account_id,
+            "object": post,
+            "message": {"text": text},
+            "parentComment": target.thread_key,
+        },
+    )
+    new_id = body.get("commentUrn") or body.get("$URN") or body.get("id")
+    if not new_id:
+        raise PermanentPlatformError("LinkedIn accepted the comment but returned no id.")
+    return str(new_id)
+
+
+def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
+    raise Unsupported(_("LinkedIn has no way to hide a comment: delete it instead."))
+
+
+def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
+    comment_id = target.external_id.rstrip(")").rsplit(",", 1)[-1]
+    _call(
+        account,
+        "DELETE",
+        f"socialActions/{quote(target.post_external_id, safe='')}/comments/{comment_id}",
+        params={"actor": account.external_account_id},
+    )
+
+
+def block(account: ConnectedAccount, target: ReplyTarget) -> None:
+    raise Unsupported(_("LinkedIn's API cannot block members: do it on LinkedIn."))

@@ -1,0 +1,187 @@
+"""TikTok business comments (platforms.md §6): polled per business account, answered and
+hidden through the Accounts API. The envelope's `code` is the verdict, even with HTTP 200."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.platforms.base import (
+    Direction,
+    InteractionAction,
+    InteractionKind,
+    NormalizedAuthor,
+    NormalizedInteraction,
+    PermanentPlatformError,
+    PollResult,
+    ReplyTarget,
+    SplitEvent,
+    Unsupported,
+    as_object,
+    from_unix_seconds,
+    objects_in,
+)
+from clients.platforms.http import account_token, request_json
+
+if TYPE_CHECKING:
+    from clients.models import ConnectedAccount
+
+PLATFORM = "tiktok"
+PRODUCT = "TikTok"
+RECENT_VIDEOS = 20
+PAGE_SIZE = 30  # the API's maximum
+MAX_REPLY_LENGTH = 150
+
+
+# --- Poll --------------------------------------------------------------------------------
+
+
+def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
+    """New comments on the account's recent videos, newest first, until the last poll's
+    newest `create_time` (TikTok comments cannot be edited)."""
+    since = int(cursor.get("created_since") or 0)
+    newest = since
+    business_id = account.external_account_id
+    videos = _call(
+        account,
+        "GET",
+        "business/video/list/",
+        params={"business_id": business_id, "max_count": RECENT_VIDEOS},
+    )
+    events: list[SplitEvent] = []
+    for video in videos.get("videos") or []:
+        video_id = str(as_object(video).get("item_id") or as_object(video).get("video_id") or "")
+        if not video_id:
+            continue
+        comments = _call(
+            account,
+            "GET",
+            "business/comment/list/",
+            params={
+                "business_id": business_id,
+                "video_id": video_id,
+                "include_replies": "true",
+                "status": "ALL",
+                "sort_field": "create_time",
+                "sort_order": "desc",
+                "max_count": PAGE_SIZE,
+            },
+        )
+        for comment in objects_in(comments.get("comments")):
+            created = int(comment.get("create_time") or 0)
+            if not comment.get("comment_id") or created <= since:
+                continue
+            newest = max(newest, created)
+            events.append(
+                SplitEvent(
+                    platform=PLATFORM,
+                    account_external_id=business_id,
+                    dedupe_key=f"{comment['comment_id']}:{comment.get('status') or ''}",
+                    payload={"comment": comment},
+                )
+            )
+    return PollResult(events, {"created_since": newest})
+
+
+# --- Normalize ---------------------------------------------------------------------------
+
+
+def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
+    comment = as_object(payload.get("comment"))
+    comment_id = str(comment.get("comment_id") or "")
+    user_id = str(comment.get("user_id") or "")
+    video_id = str(comment.get("video_id") or "")
+    if not comment_id or not user_id:
+        return None
+    parent = str(comment.get("parent_comment_id") or "")
+    return NormalizedInteraction(
+        platform=PLATFORM,
+        kind=InteractionKind.COMMENT,
+        action=InteractionAction.HIDDEN
+        if comment.get("status") == "HIDDEN"
+        else InteractionAction.CREATED,
+        direction=Direction.OUTBOUND if comment.get("owner") is True else Direction.INBOUND,
+        external_id=comment_id,
+        thread_key=parent or comment_id,
+        parent_external_id=parent or video_id,
+        post_external_id=video_id,
+        author=NormalizedAuthor(
+            external_id=user_id,
+            handle=str(comment.get("username") or ""),
+            avatar_url=str(comment.get("profile_image") or ""),
+        ),
+        text=str(comment.get("text") or ""),
+        occurred_at=from_unix_seconds(comment.get("create_time"), timezone.now()),
+    )
+
+
+# --- Outbound ----------------------------------------------------------------------------
+
+REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
+PRIVATE_REPLIES = False
+
+
+def _call(
+    account: ConnectedAccount,
+    method: str,
+    path: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+) -> dict[str, Any]:
+    _, envelope = request_json(
+        method,
+        f"{settings.TIKTOK_BASE_URL.rstrip('/')}/{path}",
+        product=PRODUCT,
+        headers={"Access-Token": account_token(account)},
+        params=params,
+        json_body=body,
+    )
+    return as_object(as_object(envelope).get("data"))
+
+
+def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
+    if len(text) > MAX_REPLY_LENGTH:
+        raise PermanentPlatformError(
+            _("TikTok replies are limited to %(limit)d characters.") % {"limit": MAX_REPLY_LENGTH}
+        )
+    data = _call(
+        account,
+        "POST",
+        "business/comment/reply/create/",
+        body={
+            "business_id": account.external_account_id,
+            "video_id": target.post_external_id,
+            "comment_id": target.thread_key,
+            "text": text,
+        },
+    )
+    new_id = data.get("comment_id")
+    if not new_id:
+        raise PermanentPlatformError("TikTok accepted the reply but returned no id.")
+    return str(new_id)
+
+
+def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
+    _call(
+        account,
+        "POST",
+        "business/comment/hide/",
+        body={
+            "business_id": account.external_account_id,
+            "video_id": target.post_external_id,
+            "comment_id": target.external_id,
+            "action": "HIDE" if hidden else "UNHIDE",
+        },
+    )
+
+
+def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
+    raise Unsupported(_("TikTok's API cannot delete other people's comments: hide it instead."))
+
+
+def block(account: ConnectedAccount, target: ReplyTarget) -> None:
+    raise Unsupported(_("TikTok's API cannot block people: do it in the TikTok app."))

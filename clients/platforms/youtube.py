@@ -1,0 +1,196 @@
+"""YouTube comments (platforms.md §4): polled per channel, answered and moderated through the
+Data API v3. A connected account is a channel (its `UC...` id)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.platforms.base import (
+    Direction,
+    InteractionAction,
+    InteractionKind,
+    NormalizedAuthor,
+    NormalizedInteraction,
+    PermanentPlatformError,
+    PollResult,
+    ReplyTarget,
+    SplitEvent,
+    Unsupported,
+    as_object,
+    objects_in,
+    parse_rfc3339,
+)
+from clients.platforms.http import account_token, request_json
+
+if TYPE_CHECKING:
+    from clients.models import ConnectedAccount
+
+PLATFORM = "youtube"
+PRODUCT = "YouTube"
+MAX_PAGES_PER_POLL = 5
+
+
+# --- Poll --------------------------------------------------------------------------------
+
+
+def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
+    """Comment threads of the channel's videos, newest first, until the last poll's newest
+    (§4.1). Every comment (top-level and the replies the thread carries) is one event keyed
+    by its id and `updatedAt`, so an edit is a new event and a repeat is not."""
+    since = str(cursor.get("published_since") or "")
+    newest = since
+    events: list[SplitEvent] = []
+    page_token = ""
+    for _page in range(MAX_PAGES_PER_POLL):
+        params = {
+            "part": "snippet,replies",
+            "allThreadsRelatedToChannelId": account.external_account_id,
+            "order": "time",
+            "maxResults": 100,
+            "textFormat": "plainText",
+        }
+        if page_token:
+            params["pageToken"] = page_token
+        body = _call(account, "GET", "commentThreads", params=params)
+        for thread in objects_in(body.get("items")):
+            top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+            published = str(as_object(top.get("snippet")).get("publishedAt") or "")
+            if since and published and published < since:
+                return PollResult(events, {"published_since": newest})
+            newest = max(newest, published)
+            replies = as_object(thread.get("replies")).get("comments") or []
+            for comment in [top, *replies]:
+                events.extend(_comment_event(account, as_object(comment), str(thread.get("id"))))
+        page_token = str(body.get("nextPageToken") or "")
+        if not page_token:
+            break
+    return PollResult(events, {"published_since": newest})
+
+
+def _comment_event(
+    account: ConnectedAccount, comment: dict[str, Any], thread_id: str
+) -> list[SplitEvent]:
+    snippet = as_object(comment.get("snippet"))
+    if not comment.get("id"):
+        return []
+    return [
+        SplitEvent(
+            platform=PLATFORM,
+            account_external_id=account.external_account_id,
+            dedupe_key=f"{comment['id']}:{snippet.get('updatedAt') or ''}",
+            payload={"comment": comment, "thread_id": thread_id},
+        )
+    ]
+
+
+# --- Normalize ---------------------------------------------------------------------------
+
+
+def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
+    comment = as_object(payload.get("comment"))
+    snippet = as_object(comment.get("snippet"))
+    comment_id = str(comment.get("id") or "")
+    author_id = str(as_object(snippet.get("authorChannelId")).get("value") or "")
+    if not comment_id or not author_id:
+        return None
+    thread_id = str(payload.get("thread_id") or snippet.get("parentId") or comment_id)
+    video_id = str(snippet.get("videoId") or "")
+    published = parse_rfc3339(snippet.get("publishedAt"), timezone.now())
+    updated = parse_rfc3339(snippet.get("updatedAt"), published)
+    display_name = str(snippet.get("authorDisplayName") or "")
+    return NormalizedInteraction(
+        platform=PLATFORM,
+        kind=InteractionKind.COMMENT,
+        action=InteractionAction.EDITED if updated > published else InteractionAction.CREATED,
+        direction=Direction.OUTBOUND
+        if _is_channel_owner(snippet, author_id)
+        else Direction.INBOUND,
+        external_id=comment_id,
+        thread_key=thread_id,
+        parent_external_id=str(snippet.get("parentId") or video_id),
+        post_external_id=video_id,
+        author=NormalizedAuthor(
+            external_id=author_id,
+            name=display_name,
+            handle=display_name.lstrip("@") if display_name.startswith("@") else "",
+            avatar_url=str(snippet.get("authorProfileImageUrl") or ""),
+        ),
+        text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
+        occurred_at=updated if updated > published else published,
+        permalink=f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}" if video_id else "",
+    )
+
+
+def _is_channel_owner(snippet: dict[str, Any], author_id: str) -> bool:
+    """`channelId` on a comment is the channel the video belongs to, ours: the channel's
+    own comments are what we said."""
+    return bool(author_id) and author_id == snippet.get("channelId")
+
+
+# --- Outbound ----------------------------------------------------------------------------
+
+REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
+PRIVATE_REPLIES = False
+
+
+def _call(
+    account: ConnectedAccount,
+    method: str,
+    path: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+) -> dict[str, Any]:
+    _, answer_body = request_json(
+        method,
+        f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/{path}",
+        product=PRODUCT,
+        headers={"Authorization": f"Bearer {account_token(account)}"},
+        params=params,
+        json_body=body,
+    )
+    return as_object(answer_body)
+
+
+def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
+    """Reply in the thread (YouTube nests one level: replies go to the top-level comment)."""
+    body = _call(
+        account,
+        "POST",
+        "comments",
+        params={"part": "snippet"},
+        body={"snippet": {"parentId": target.thread_key, "textOriginal": text}},
+    )
+    if not body.get("id"):
+        raise PermanentPlatformError("YouTube accepted the reply but returned no id.")
+    return str(body["id"])
+
+
+def _moderate(account: ConnectedAccount, comment_id: str, status: str, **extra: str) -> None:
+    _call(
+        account,
+        "POST",
+        "comments/setModerationStatus",
+        params={"id": comment_id, "moderationStatus": status, **extra},
+    )
+
+
+def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
+    """Hold for review (hidden from viewers) or publish again."""
+    _moderate(account, target.external_id, "heldForReview" if hidden else "published")
+
+
+def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
+    """Reject: removed from the video for good (YouTube cannot publish it again)."""
+    _moderate(account, target.external_id, "rejected")
+
+
+def block(account: ConnectedAccount, target: ReplyTarget) -> None:
+    """Remove the comment and ban its author from the channel's comments."""
+    if target.kind != InteractionKind.COMMENT:
+        raise Unsupported(_("YouTube bans people through one of their comments."))
+    _moderate(account, target.external_id, "rejected", banAuthor="true")
