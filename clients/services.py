@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Sequence
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
@@ -14,7 +15,7 @@ from accounts.models import Agency
 from clients.crypto import encrypt_token
 from clients.models import Client, ConnectedAccount, Domain, InboundEvent
 from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
-from clients.platforms.base import PermanentPlatformError, SplitEvent
+from clients.platforms.base import PermanentPlatformError, PlatformError, SplitEvent
 
 logger = logging.getLogger(__name__)
 
@@ -207,3 +208,40 @@ def record_processing_failure(*, event_id: int, error: Exception) -> None:
         if event.attempts >= MAX_PROCESSING_ATTEMPTS:
             event.status = InboundEvent.Status.FAILED
         event.save(update_fields=["attempts", "last_error", "status"])
+
+
+POLL_LOCK_SECONDS = 300
+
+
+def poll_account(*, account_id: int) -> int | None:
+    """Poll one connected account of a polling platform and store what is new as inbound
+    events, through the same durable pipeline as webhooks. Returns the number of new events,
+    or None when the account was not polled (gone, closed, or already being polled).
+
+    The cursor moves in the same transaction that stores the events, so a crash re-polls the
+    same window and the dedupe keys absorb the repeat. A platform error is kept on the
+    account for managers to see, and the cursor stays where it was."""
+    lock = f"parley:poll-account:{account_id}"
+    if not cache.add(lock, 1, timeout=POLL_LOCK_SECONDS):
+        return None
+    try:
+        account = ConnectedAccount.objects.filter(pk=account_id).first()
+        connector = get_connector(account.platform) if account else None
+        if account is None or connector is None or not hasattr(connector, "poll"):
+            return None
+        if account.status == ConnectedAccount.Status.CLOSED:
+            return None
+        try:
+            result = connector.poll(account, dict(account.sync_cursor))
+        except PlatformError as error:
+            ConnectedAccount.objects.filter(pk=account_id).update(last_error=error.message[:2000])
+            logger.warning("Polling %s failed: %s", account, error.message)
+            return None
+        with transaction.atomic():
+            new_ids = store_inbound_events(result.events)
+            ConnectedAccount.objects.filter(pk=account_id).update(
+                sync_cursor=result.cursor, last_synced_at=timezone.now(), last_error=""
+            )
+        return len(new_ids)
+    finally:
+        cache.delete(lock)

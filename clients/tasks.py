@@ -7,7 +7,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from clients import services
-from clients.models import InboundEvent
+from clients.models import ConnectedAccount, InboundEvent
+from clients.platforms import POLLING_PLATFORMS
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +43,21 @@ def requeue_stale_inbound_events_task() -> int:
         logger.info("Re-queueing %d stale inbound events", len(stale_ids))
         process_inbound_events_task.delay(stale_ids)
     return len(stale_ids)
+
+
+@shared_task(name="clients.poll_accounts", queue="scheduled", time_limit=60)
+def poll_accounts_task() -> int:
+    """Beat: one poll task per connected account of a platform without webhooks."""
+    account_ids = list(
+        ConnectedAccount.objects.filter(platform__in=POLLING_PLATFORMS)
+        .exclude(status=ConnectedAccount.Status.CLOSED)
+        .values_list("id", flat=True)
+    )
+    for account_id in account_ids:
+        poll_account_task.delay(account_id)
+    return len(account_ids)
+
+
+@shared_task(name="clients.poll_account", queue="ingest", soft_time_limit=120, time_limit=150)
+def poll_account_task(account_id: int) -> int | None:
+    return services.poll_account(account_id=account_id)

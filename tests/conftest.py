@@ -6,6 +6,7 @@ then runs inside a transaction that is rolled back, so tests stay independent an
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,10 +184,20 @@ class Simulator:
             return list(self.state.requests)
 
     def reset(self) -> None:
+        self.state.reset()
+
+    def seed(self, collection: str, items: list[dict[str, Any]]) -> None:
+        """Data the simulator's read endpoints serve (see SimulatorState.data)."""
+        self.state.add(collection, items)
+
+    def fail(self, path: str, status: int, *, count: int = 1, **headers: str) -> None:
+        """The next `count` requests whose path matches `path` fail with `status`."""
+        from clients.simulator.server import FailureRule
+
         with self.state.lock:
-            self.state.requests.clear()
-            self.state.failures.clear()
-            self.state.privately_answered_comments.clear()
+            self.state.failures.append(
+                FailureRule(path=re.compile(path), status=status, remaining=count, headers=headers)
+            )
 
 
 @pytest.fixture(scope="session")
@@ -203,6 +214,16 @@ def simulator(_simulator_server: Simulator, settings: Any) -> Simulator:
         setattr(settings, name, url)
     _simulator_server.reset()
     return _simulator_server
+
+
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    """Let Celery's eager mode run a task's retries inline instead of raising Retry."""
+    from config.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True
 
 
 @pytest.fixture(autouse=True)

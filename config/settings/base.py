@@ -129,6 +129,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.requeue_stale_inbound_events",
         "schedule": 30.0,
     },
+    "poll-connected-accounts": {
+        "task": "clients.poll_accounts",
+        "schedule": env_int("PARLEY_POLL_INTERVAL_SECONDS", 60),
+    },
     "remind-pending-approvals": {
         "task": "inbox.remind_pending_approvals",
         "schedule": 300.0,

@@ -16,16 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eager_retries() -> Any:
-    """Let Celery's eager mode run a task's retries inline instead of raising Retry."""
-    from config.celery import app
-
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
-
-
-@pytest.fixture
 def comment(cast: Cast, in_client_a: Any) -> Any:
     return make_comment(cast.page_a)
 
@@ -107,7 +97,7 @@ def test_transient_errors_beyond_the_retries_fail_the_reply(
 
     reply.refresh_from_db()
     assert reply.status == Reply.Status.FAILED
-    assert reply.error_message == "Injected"
+    assert reply.error_message == "Injected failure"
     assert len(graph_calls(simulator)) == 6  # the first try and five retries
 
 
@@ -121,7 +111,7 @@ def test_permanent_error_fails_with_the_platforms_message(
 
     reply.refresh_from_db()
     assert reply.status == Reply.Status.FAILED
-    assert reply.error_message == "Injected"
+    assert reply.error_message == "Injected failure"
     assert len(graph_calls(simulator)) == 1
 
 
