@@ -3,7 +3,8 @@
 1. PostgreSQL and Redis: reused on 127.0.0.1 or embedded (bin/services.py).
 2. migrate_schemas, collectstatic, seed the demo agency once.
 3. Start gunicorn (pages and API: sync workers, measured fastest here, see DESIGN.md), a Celery
-   worker, Celery beat and the platform simulator.
+   worker, Celery beat, the platform simulator and a gentle stream of demo traffic on every
+   platform (`simulate_traffic`, PARLEY_DEMO_TRAFFIC_RATE events per second, 0.1 by default).
 4. The first time only, post a few signed demo comments through the simulator's generator.
 5. Print the URL and the logins; Ctrl-C stops everything started here.
 """
@@ -126,6 +127,16 @@ def main() -> int:
                 str(DATA / "celerybeat-schedule"),
             ],
             "simulator": [PYTHON, "manage.py", "run_simulator", "--port", str(SIMULATOR_PORT)],
+            # A gentle stream of every platform and kind, so the demo inbox stays alive.
+            "traffic": [
+                PYTHON,
+                "manage.py",
+                "simulate_traffic",
+                "--url",
+                f"http://{HOST}:{PORT}",
+                "--rate",
+                os.environ.get("PARLEY_DEMO_TRAFFIC_RATE", "0.1"),
+            ],
             "mail": [
                 PYTHON,
                 "manage.py",

@@ -460,3 +460,7 @@ def seed_simulator(simulator_url: str, collection: str, items: list[dict[str, An
         timeout=10,
     )
     response.raise_for_status()
+
+
+def post_google_push(url: str, envelope: Any, *, token: str) -> httpx.Response:
+    return httpx.post(url, params={"token": token}, json=envelope, timeout=10)

@@ -90,8 +90,25 @@ DEMO_USERS = [
 ]
 
 
+def demo_accounts(slug: str, page_id: str) -> list[tuple[str, str]]:
+    """One account on every platform for a demo client (ids in each platform's shape)."""
+    serial = page_id[-1]
+    return [
+        (Platform.FACEBOOK, page_id),
+        (Platform.INSTAGRAM, f"1784140000000000{serial}"),
+        (Platform.X, f"224499494{serial}"),
+        (
+            Platform.GOOGLE_BUSINESS,
+            f"accounts/11223344556677889900{serial}/locations/99887766{serial}",
+        ),
+        (Platform.YOUTUBE, f"UCdemo{slug.replace('-', '')[:14]}{serial}"),
+        (Platform.LINKEDIN, f"urn:li:organization:241418{serial}"),
+        (Platform.TIKTOK, f"bc-demo-{slug}"),
+    ]
+
+
 class Command(BaseCommand):
-    help = "Seed the demo agency once: 3 clients, a user per role, a Facebook page per client."
+    help = "Seed the demo agency once: 3 clients, a user per role, an account per platform."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--logins-only", action="store_true", help="only print the logins")
@@ -114,13 +131,14 @@ class Command(BaseCommand):
             for client, (_slug, name, _lang, _tz, page_id) in zip(
                 clients, DEMO_CLIENTS, strict=True
             ):
-                connect_account(
-                    client=client,
-                    platform=Platform.FACEBOOK,
-                    external_account_id=page_id,
-                    name=f"{name} (Facebook)",
-                    access_token=f"demo-page-token-{page_id}",
-                )
+                for platform, external_id in demo_accounts(client.slug, page_id):
+                    connect_account(
+                        client=client,
+                        platform=platform,
+                        external_account_id=external_id,
+                        name=f"{name} ({Platform(platform).label})",
+                        access_token=f"demo-token-{platform}-{external_id}",
+                    )
             for email, full_name, agency_role, client_role in DEMO_USERS:
                 user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
                 AgencyMembership.objects.create(user=user, agency=agency, role=agency_role)
