@@ -334,6 +334,39 @@ class Reply(models.Model):
         return self.status in {self.Status.SENT, self.Status.REJECTED, self.Status.FAILED}
 
 
+class ModerationAction(models.Model):
+    """A hide, unhide, delete or block someone asked for, done once on the platform by the
+    `inbox.moderate` task (claimed pending -> running before the call, like replies)."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", _("Hide")
+        UNHIDE = "unhide", _("Unhide")
+        DELETE = "delete", _("Delete")
+        BLOCK = "block", _("Block the author")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("In progress")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=SHARED_ROW, null=True, related_name="+"
+    )
+    # The platform's own words when it refused.
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.interaction_id} ({self.status})"
+
+
 class ConversationEvent(models.Model):
     """Append-only history of the work on a conversation: who changed what, and when."""
 
@@ -346,6 +379,7 @@ class ConversationEvent(models.Model):
         NO_REPLY_NEEDED = "no_reply_needed", _("marked as needing no reply")
         NOTE = "note", _("wrote a note")
         REOPENED = "reopened", _("reopened")
+        MODERATED = "moderated", _("moderated on the platform")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     verb = models.CharField(max_length=20, choices=Verb.choices)

@@ -32,6 +32,7 @@ from inbox.models import (
     Conversation,
     ConversationEvent,
     Interaction,
+    ModerationAction,
     Note,
     Reply,
     SavedView,
@@ -291,7 +292,11 @@ def list_thread(*, interaction: Interaction) -> QuerySet[Interaction]:
             Prefetch(
                 "replies",
                 queryset=Reply.objects.select_related("author").order_by("created_at"),
-            )
+            ),
+            Prefetch(
+                "moderation_actions",
+                queryset=ModerationAction.objects.order_by("created_at"),
+            ),
         )
         .order_by("occurred_at", "id")
     )

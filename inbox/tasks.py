@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from clients.models import Client
 from clients.platforms.base import TransientPlatformError
-from inbox import approvals, automation, services
+from inbox import approvals, automation, moderation, services
 
 MAX_SEND_RETRIES = 5
 
@@ -47,3 +47,23 @@ def remind_pending_approvals_task() -> int:
 def run_automation_task(interaction_id: int) -> None:
     """Runs in the client's schema (tenant header)."""
     automation.run_automation(interaction_id=interaction_id)
+
+
+@shared_task(
+    bind=True,
+    name="inbox.moderate",
+    queue="outbound",
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=MAX_SEND_RETRIES,
+)
+def moderate_task(self: Any, action_id: int) -> None:
+    """Runs in the client's schema (tenant header); retries like replies."""
+    try:
+        moderation.run_moderation(action_id=action_id)
+    except TransientPlatformError as error:
+        if self.request.retries >= MAX_SEND_RETRIES:
+            moderation.give_up(action_id=action_id, message=error.message)
+            return
+        backoff = 5 * 2**self.request.retries
+        raise self.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error

@@ -29,6 +29,11 @@ urlpatterns = [
         name="conversation-presence",
     ),
     path(
+        "interactions/<int:interaction_id>/moderate/",
+        work_views.interaction_moderate,
+        name="interaction-moderate",
+    ),
+    path(
         "conversations/<int:conversation_id>/status/",
         work_views.conversation_status,
         name="conversation-status",

@@ -57,6 +57,7 @@ def _list_context(request: ClientRequest, form: InboxFilterForm) -> dict[str, An
         "page": page,
         "filter_query": filter_query,
         "can_work": role_allows(request.client_role, Capability.TRIAGE),
+        "can_moderate": role_allows(request.client_role, Capability.MODERATE),
         "bulk_form": BulkForm(),
         "live_url": (
             f"{settings.PARLEY_LIVE_URL.rstrip('/')}/live/{request.client.pk}/?token="
@@ -120,6 +121,7 @@ def _render_detail(
         and services.can_answer(interaction),
         "can_reply_privately": services.can_answer_privately(interaction),
         "can_work": role_allows(request.client_role, Capability.TRIAGE),
+        "can_moderate": role_allows(request.client_role, Capability.MODERATE),
         "members": list_client_members(client=request.client),
         "teams": Team.objects.all(),
         "statuses": Conversation.Status.choices,

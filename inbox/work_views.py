@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.roles import Capability, role_allows
 from accounts.selectors import list_client_members
 from clients.http import ClientRequest
-from inbox import selectors, workflow
+from inbox import moderation, selectors, workflow
 from inbox.forms import (
     AssignForm,
     BulkForm,
@@ -259,3 +259,20 @@ def saved_view_delete(request: ClientRequest, view_id: int) -> HttpResponse:
     view.delete()
     messages.success(request, _("View deleted."))
     return redirect("inbox:list")
+
+
+@require_POST
+def interaction_moderate(request: ClientRequest, interaction_id: int) -> HttpResponse:
+    """Hide, unhide, delete or block on the platform; what cannot be done is said plainly."""
+    interaction = selectors.get_interaction(role=request.client_role, interaction_id=interaction_id)
+    if not role_allows(request.client_role, Capability.MODERATE):
+        raise PermissionDenied
+    try:
+        moderation.request_moderation(
+            interaction=interaction, action=request.POST.get("action", ""), actor=request.user
+        )
+    except moderation.ModerationNotAllowed as error:
+        return _done(request, interaction.conversation, error=str(error))
+    if not request.htmx:
+        messages.success(request, _("Sent to the platform."))
+    return _done(request, interaction.conversation)

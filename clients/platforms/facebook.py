@@ -321,10 +321,15 @@ def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text
     )
 
 
+def moderation_refusal(action: str, kind: str) -> str:
+    """Why `action` (hide, delete, block) is not possible on an item of `kind`, or ""."""
+    if action in ("hide", "delete") and kind != InteractionKind.COMMENT:
+        return _("Facebook can hide and delete comments only.")
+    return ""
+
+
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     """Hide or unhide a comment on the Page: the author and their friends still see it."""
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("Facebook can hide comments only."))
     meta.graph_post(
         target.external_id,
         access_token=page_token(account),
@@ -333,8 +338,6 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
 
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("Facebook can delete comments only."))
     meta.graph_call("DELETE", target.external_id, access_token=page_token(account))
 
 

@@ -25,7 +25,6 @@ from clients.platforms.base import (
     PollResult,
     ReplyTarget,
     SplitEvent,
-    Unsupported,
     as_object,
     objects_in,
     parse_rfc3339,
@@ -213,13 +212,9 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
     return f"{target.external_id}/reply"
 
 
-def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
-    raise Unsupported(_("Google does not let businesses hide reviews: report it in Google."))
-
-
-def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("Google does not let businesses delete reviews: report it in Google."))
-
-
-def block(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("Google reviews have no way to block a reviewer."))
+def moderation_refusal(action: str, kind: str) -> str:
+    return {
+        "hide": _("Google does not let businesses hide reviews: report it in Google."),
+        "delete": _("Google does not let businesses delete reviews: report it in Google."),
+        "block": _("Google reviews have no way to block a reviewer."),
+    }.get(action, "")

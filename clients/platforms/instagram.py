@@ -23,7 +23,6 @@ from clients.platforms.base import (
     NormalizedInteraction,
     PermanentPlatformError,
     ReplyTarget,
-    Unsupported,
     as_object,
     from_unix_seconds,
     parse_rfc3339,
@@ -210,9 +209,15 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
     )
 
 
+def moderation_refusal(action: str, kind: str) -> str:
+    if action == "block":
+        return _("Instagram has no API to block people: block them in the Instagram app.")
+    if kind != InteractionKind.COMMENT:
+        return _("Instagram can hide and delete comments only.")
+    return ""
+
+
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("Instagram can hide comments only."))
     meta.graph_post(
         target.external_id,
         access_token=page_token(account),
@@ -222,12 +227,6 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
 
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("Instagram can delete comments only."))
     meta.graph_call(
         "DELETE", target.external_id, access_token=page_token(account), product="Instagram"
     )
-
-
-def block(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("Instagram has no API to block people: block them in the Instagram app."))

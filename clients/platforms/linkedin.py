@@ -21,7 +21,6 @@ from clients.platforms.base import (
     PollResult,
     ReplyTarget,
     SplitEvent,
-    Unsupported,
     as_object,
     from_unix_milliseconds,
     objects_in,
@@ -159,8 +158,11 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
     return str(new_id)
 
 
-def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
-    raise Unsupported(_("LinkedIn has no way to hide a comment: delete it instead."))
+def moderation_refusal(action: str, kind: str) -> str:
+    return {
+        "hide": _("LinkedIn has no way to hide a comment: delete it instead."),
+        "block": _("LinkedIn's API cannot block members: do it on LinkedIn."),
+    }.get(action, "")
 
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
@@ -171,7 +173,3 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
         f"socialActions/{quote(target.post_external_id, safe='')}/comments/{comment_id}",
         params={"actor": account.external_account_id},
     )
-
-
-def block(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("LinkedIn's API cannot block members: do it on LinkedIn."))

@@ -20,7 +20,6 @@ from clients.platforms.base import (
     NormalizedAuthor,
     NormalizedInteraction,
     ReplyTarget,
-    Unsupported,
     as_object,
 )
 from clients.platforms.facebook import page_token
@@ -140,12 +139,10 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
     )
 
 
-def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
-    raise Unsupported(_("Messages cannot be hidden; block the person instead."))
-
-
-def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("Messenger has no call to delete a person's message."))
+def moderation_refusal(action: str, kind: str) -> str:
+    if action in ("hide", "delete"):
+        return _("Messenger cannot hide or delete a person's messages: block them instead.")
+    return ""
 
 
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:

@@ -19,7 +19,6 @@ from clients.platforms.base import (
     PollResult,
     ReplyTarget,
     SplitEvent,
-    Unsupported,
     as_object,
     from_unix_seconds,
     objects_in,
@@ -165,6 +164,13 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
     return str(new_id)
 
 
+def moderation_refusal(action: str, kind: str) -> str:
+    return {
+        "delete": _("TikTok's API cannot delete other people's comments: hide it instead."),
+        "block": _("TikTok's API cannot block people: do it in the TikTok app."),
+    }.get(action, "")
+
+
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     _call(
         account,
@@ -177,11 +183,3 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
             "action": "HIDE" if hidden else "UNHIDE",
         },
     )
-
-
-def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("TikTok's API cannot delete other people's comments: hide it instead."))
-
-
-def block(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("TikTok's API cannot block people: do it in the TikTok app."))

@@ -26,7 +26,6 @@ from clients.platforms.base import (
     PermanentPlatformError,
     ReplyTarget,
     SplitEvent,
-    Unsupported,
     as_object,
     fallback_dedupe_key,
     from_unix_milliseconds,
@@ -388,23 +387,23 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
     return str(new_id)
 
 
+def moderation_refusal(action: str, kind: str) -> str:
+    if action == "hide" and kind != InteractionKind.COMMENT:
+        return _("X can hide replies to your own posts only.")
+    if action == "delete":
+        return _("X lets an account delete only its own posts: hide the reply instead.")
+    if action == "block" and not settings.X_API_ENTERPRISE:
+        return _("Blocking through X's API needs the Enterprise plan: block them in the X app.")
+    return ""
+
+
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     """Hide a reply (only in conversations our account started, §2.4)."""
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("X can hide replies to your own posts only."))
     _call(account, "PUT", f"tweets/{target.external_id}/hidden", {"hidden": hidden})
 
 
-def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    raise Unsupported(_("X lets an account delete only its own posts: hide the reply instead."))
-
-
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:
-    """Block the author. X offers it on the Enterprise plan only; elsewhere we say so."""
-    if not settings.X_API_ENTERPRISE:
-        raise Unsupported(
-            _("Blocking through X's API needs the Enterprise plan: block them in the X app.")
-        )
+    """Block the author (the Enterprise plan only, see moderation_refusal)."""
     _call(
         account,
         "POST",

@@ -19,7 +19,6 @@ from clients.platforms.base import (
     PollResult,
     ReplyTarget,
     SplitEvent,
-    Unsupported,
     as_object,
     objects_in,
     parse_rfc3339,
@@ -179,6 +178,10 @@ def _moderate(account: ConnectedAccount, comment_id: str, status: str, **extra: 
     )
 
 
+def moderation_refusal(action: str, kind: str) -> str:
+    return "" if kind == InteractionKind.COMMENT else _("YouTube moderates comments only.")
+
+
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     """Hold for review (hidden from viewers) or publish again."""
     _moderate(account, target.external_id, "heldForReview" if hidden else "published")
@@ -191,6 +194,4 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:
     """Remove the comment and ban its author from the channel's comments."""
-    if target.kind != InteractionKind.COMMENT:
-        raise Unsupported(_("YouTube bans people through one of their comments."))
     _moderate(account, target.external_id, "rejected", banAuthor="true")

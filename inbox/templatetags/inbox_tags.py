@@ -8,7 +8,9 @@ from django.db import models
 from django.utils.translation import get_language
 
 from escalation.models import Priority
-from inbox.models import Conversation
+from inbox.models import Conversation, Interaction
+from inbox.moderation import ModerationOption
+from inbox.moderation import moderation_options as _moderation_options
 
 register = template.Library()
 
@@ -20,6 +22,12 @@ def status_label(value: str) -> str:
         return str(Conversation.Status(value).label)
     except ValueError:
         return value
+
+
+@register.simple_tag
+def moderation_options(interaction: Interaction) -> list[ModerationOption]:
+    """Hide/unhide, delete and block for an item, each with why not where impossible."""
+    return _moderation_options(interaction)
 
 
 @register.filter

@@ -1,0 +1,187 @@
+"""Hide, unhide, delete and block on the platforms: one call each, and plain words where a
+platform has no API for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django_tenants.utils import tenant_context
+
+from clients.services import connect_account
+from inbox.models import ConversationEvent, Interaction, ModerationAction
+from inbox.moderation import ModerationNotAllowed, request_moderation, run_moderation
+from inbox.tasks import moderate_task
+from tests.conftest import Cast, SessionClients, Simulator
+from tests.factories import make_comment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def comment(cast: Cast, in_client_a: Any) -> Interaction:
+    return make_comment(cast.page_a)
+
+
+def platform_calls(simulator: Simulator) -> list[dict[str, Any]]:
+    return [r for r in simulator.requests if r["path"].startswith("/v21.0/")]
+
+
+def url(interaction: Interaction, client_slug: str = "client-a") -> str:
+    return (
+        f"/clients/{client_slug}/inbox/interactions/{interaction.pk}/moderate/?to={interaction.pk}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "method", "body", "hidden", "deleted"),
+    [
+        ("hide", "POST", {"is_hidden": "true"}, True, False),
+        ("delete", "DELETE", {}, False, True),
+    ],
+)
+def test_hide_and_delete_call_the_platform_once_and_show_at_once(
+    cast: Cast,
+    comment: Interaction,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+    action: str,
+    method: str,
+    body: dict[str, str],
+    hidden: bool,
+    deleted: bool,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        requested = request_moderation(interaction=comment, action=action, actor=cast.agent_a)
+    assert run_moderation(action_id=requested.pk) is None  # the task ran twice: one call
+
+    [call] = platform_calls(simulator)
+    assert (call["method"], call["path"], call["body"]) == (
+        method,
+        f"/v21.0/{comment.external_id}",
+        body,
+    )
+    comment.refresh_from_db()
+    requested.refresh_from_db()
+    assert (comment.is_hidden, comment.is_deleted, requested.status) == (hidden, deleted, "done")
+    assert ConversationEvent.objects.filter(verb="moderated").count() == 1
+
+
+def test_block_bans_the_author_from_the_page(
+    cast: Cast, comment: Interaction, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        request_moderation(interaction=comment, action="block", actor=cast.agent_a)
+    [call] = platform_calls(simulator)
+    assert call["path"] == f"/v21.0/{cast.page_a.external_account_id}/blocked"
+    assert call["body"] == {"user": comment.contact.external_id}  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("eager_retries")
+def test_rate_limited_then_done_once_and_refusals_keep_the_platforms_words(
+    cast: Cast, comment: Interaction, simulator: Simulator
+) -> None:
+    simulator.fail("^/v21.0/", 429, count=1)
+    hide = request_moderation(interaction=comment, action="hide", actor=cast.agent_a)
+    moderate_task.apply(args=[hide.pk])
+    hide.refresh_from_db()
+    assert hide.status == "done"
+    assert len(platform_calls(simulator)) == 2  # the 429, then the call that worked
+
+    simulator.fail("^/v21.0/", 400, count=1)
+    delete = request_moderation(interaction=comment, action="delete", actor=cast.agent_a)
+    moderate_task.apply(args=[delete.pk])
+    delete.refresh_from_db()
+    comment.refresh_from_db()
+    assert (delete.status, delete.error_message, comment.is_deleted) == (
+        "failed",
+        "Injected failure",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("platform", "kind", "action", "message"),
+    [
+        ("instagram", "comment", "block", "Instagram has no API to block people"),
+        ("x", "mention", "block", "needs the Enterprise plan"),
+        ("x", "mention", "delete", "X lets an account delete only its own posts"),
+        ("google_business", "review", "hide", "Google does not let businesses hide reviews"),
+        ("linkedin", "comment", "hide", "LinkedIn has no way to hide a comment"),
+        ("tiktok", "comment", "block", "TikTok's API cannot block people"),
+        ("messenger", "dm", "delete", "Messenger cannot hide or delete"),
+    ],
+)
+def test_what_a_platform_cannot_do_is_refused_plainly_and_never_attempted(
+    cast: Cast,
+    session_clients: SessionClients,
+    simulator: Simulator,
+    in_client_a: Any,
+    platform: str,
+    kind: str,
+    action: str,
+    message: str,
+) -> None:
+    account = cast.page_a
+    if platform != "messenger":
+        account = connect_account(
+            client=session_clients.client_a,
+            platform=platform,
+            external_account_id=f"{platform}-1",
+            name=platform,
+            access_token="token",
+        )
+    item = make_comment(account)
+    Interaction.objects.filter(pk=item.pk).update(platform=platform, kind=kind)
+    item.refresh_from_db()
+    with pytest.raises(ModerationNotAllowed, match=message):
+        request_moderation(interaction=item, action=action, actor=cast.agent_a)
+    assert not ModerationAction.objects.exists()
+    assert simulator.requests == []
+
+
+def test_the_conversation_offers_what_is_possible_and_says_what_is_not(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        item = make_comment(cast.page_a)
+        Interaction.objects.filter(pk=item.pk).update(platform="instagram")
+    connection.set_schema_to_public()
+    client.force_login(cast.agent_a)
+
+    page = client.get(f"/clients/client-a/inbox/interactions/{item.pk}/").content.decode()
+    assert 'name="action" value="hide"' in page
+    assert "Instagram has no API to block people" in page
+
+    refused = client.post(url(item), {"action": "block"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200
+    assert "Instagram has no API to block people" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(url(item), {"action": "hide"}, HTTP_HX_REQUEST="true")
+    assert "Hide: Pending" in queued.content.decode()
+    page = client.get(f"/clients/client-a/inbox/interactions/{item.pk}/").content.decode()
+    assert "Hide: Done" in page
+    assert 'name="action" value="unhide"' in page
+
+
+def test_only_people_who_may_moderate_and_only_their_clients_items(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    with tenant_context(session_clients.client_a):
+        item = make_comment(cast.page_a)
+    connection.set_schema_to_public()
+    client.force_login(cast.viewer_a)
+    assert client.post(url(item), {"action": "hide"}).status_code == 403
+    client.force_login(cast.agent_b)
+    assert client.post(url(item), {"action": "hide"}).status_code in (403, 404)
+    assert client.post(url(item, "client-b"), {"action": "hide"}).status_code == 404
+    client.force_login(cast.agent_a)
+    unknown = client.post(url(item), {"action": "explode"}, HTTP_HX_REQUEST="true")
+    assert "Unknown action." in unknown.content.decode()
+    with tenant_context(session_clients.client_a):
+        assert not ModerationAction.objects.exists()
