@@ -72,6 +72,9 @@ class ConnectedAccount(models.Model):
     external_account_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
     access_token_encrypted = models.TextField(blank=True)
+    # From the OAuth flow: the access token is refreshed before it expires (a beat task).
+    refresh_token_encrypted = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     # In maintenance, every new message gets this answer: the channel is not watched, and
     # where to go instead.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Agency
-from clients.crypto import encrypt_token
+from clients.crypto import decrypt_token, encrypt_token
 from clients.models import Client, ConnectedAccount, Domain, InboundEvent
 from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
 from clients.platforms.base import PermanentPlatformError, PlatformError, SplitEvent
@@ -62,8 +63,10 @@ def connect_account(
     external_account_id: str,
     name: str,
     access_token: str,
+    refresh_token: str = "",
+    token_expires_at: dt.datetime | None = None,
 ) -> ConnectedAccount:
-    """Connect (or reconnect) a platform account to a client, storing its token encrypted.
+    """Connect (or reconnect) a platform account to a client, storing its tokens encrypted.
 
     Raises AccountConnectedElsewhere when another client holds the account: its history lives
     in that client's schema, so moving it silently would split one page across two clients."""
@@ -77,6 +80,8 @@ def connect_account(
             raise AccountConnectedElsewhere(external_account_id)
         account.name = name
         account.access_token_encrypted = encrypt_token(access_token)
+        account.refresh_token_encrypted = encrypt_token(refresh_token) if refresh_token else ""
+        account.token_expires_at = token_expires_at
         account.status = ConnectedAccount.Status.ACTIVE
         account.last_error = ""
         account.save()
@@ -245,3 +250,76 @@ def poll_account(*, account_id: int) -> int | None:
         return len(new_ids)
     finally:
         cache.delete(lock)
+
+
+# --- Connected accounts: disconnect and token refresh -------------------------------------
+
+# Tokens expiring within this window are refreshed by the beat task.
+REFRESH_AHEAD = dt.timedelta(minutes=15)
+
+
+def disconnect_account(*, account: ConnectedAccount) -> str:
+    """Stop ingestion from the account and give its tokens back: the platform stops sending
+    (Meta's page subscription ends) and the token is revoked. History stays.
+
+    Returns the platform's refusal, if it refused (the account is closed regardless: a
+    manager who disconnects means it)."""
+    from clients import oauth
+
+    problem = ""
+    connector = get_connector(account.platform)
+    try:
+        before = getattr(connector, "before_disconnect", None)
+        if before is not None and account.access_token_encrypted:
+            before(account)
+        if account.access_token_encrypted:
+            oauth.revoke(account.platform, decrypt_token(account.access_token_encrypted))
+    except PlatformError as error:
+        problem = error.message
+    account.status = ConnectedAccount.Status.CLOSED
+    account.access_token_encrypted = ""
+    account.refresh_token_encrypted = ""
+    account.token_expires_at = None
+    account.last_error = problem[:2000]
+    account.save(
+        update_fields=[
+            "status",
+            "access_token_encrypted",
+            "refresh_token_encrypted",
+            "token_expires_at",
+            "last_error",
+        ]
+    )
+    return problem
+
+
+def refresh_account_token(*, account: ConnectedAccount) -> bool:
+    """Exchange the refresh token for a new access token; the failure is kept on the account
+    for managers to see (reconnecting is then the way out). Returns True on success."""
+    from clients import oauth
+
+    if not account.refresh_token_encrypted:
+        return False
+    try:
+        tokens = oauth.refresh(account.platform, decrypt_token(account.refresh_token_encrypted))
+    except PlatformError as error:
+        ConnectedAccount.objects.filter(pk=account.pk).update(
+            last_error=f"The token could not be renewed: {error.message}"[:2000]
+        )
+        return False
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        access_token_encrypted=encrypt_token(tokens.access_token),
+        refresh_token_encrypted=encrypt_token(tokens.refresh_token),
+        token_expires_at=tokens.expires_at,
+        last_error="",
+    )
+    return True
+
+
+def accounts_needing_refresh() -> list[int]:
+    return list(
+        ConnectedAccount.objects.exclude(status=ConnectedAccount.Status.CLOSED)
+        .exclude(refresh_token_encrypted="")
+        .filter(token_expires_at__lt=timezone.now() + REFRESH_AHEAD)
+        .values_list("id", flat=True)
+    )

@@ -61,3 +61,12 @@ def poll_accounts_task() -> int:
 @shared_task(name="clients.poll_account", queue="ingest", soft_time_limit=120, time_limit=150)
 def poll_account_task(account_id: int) -> int | None:
     return services.poll_account(account_id=account_id)
+
+
+@shared_task(name="clients.refresh_expiring_tokens", queue="scheduled", time_limit=120)
+def refresh_expiring_tokens_task() -> int:
+    """Beat: renew access tokens that expire soon, so nothing stops at the expiry."""
+    refreshed = 0
+    for account in ConnectedAccount.objects.filter(pk__in=services.accounts_needing_refresh()):
+        refreshed += services.refresh_account_token(account=account)
+    return refreshed

@@ -8,6 +8,7 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("guidelines/", include("guidelines.urls")),
     path("escalation/", include("escalation.urls")),
+    path("channels/", include("clients.channel_urls")),
     path("api/v1/", include("guidelines.api.urls")),
 ]
 

@@ -22,7 +22,7 @@ from accounts.roles import AgencyRole, ClientRole
 from clients.models import Client, ConnectedAccount, Platform
 from clients.services import connect_account, create_client
 from clients.simulator.server import make_server
-from config.settings.simulated_platforms import simulated_base_urls
+from config.settings.simulated_platforms import simulated_base_urls, simulated_oauth_providers
 
 pytest_plugins = ["tests.live"]
 
@@ -212,6 +212,7 @@ def simulator(_simulator_server: Simulator, settings: Any) -> Simulator:
     """Every test talks to the platform simulator, never to a platform."""
     for name, url in simulated_base_urls(_simulator_server.url).items():
         setattr(settings, name, url)
+    settings.OAUTH_PROVIDERS = simulated_oauth_providers(_simulator_server.url)
     _simulator_server.reset()
     return _simulator_server
 

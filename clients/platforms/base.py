@@ -107,6 +107,16 @@ class ReplyTarget:
 
 
 @dataclasses.dataclass(frozen=True)
+class DiscoveredAccount:
+    """An account the person who authorized Parley may connect (after the OAuth flow)."""
+
+    external_id: str
+    name: str
+    # The account's own token where the platform issues one (a Facebook Page's), else "".
+    access_token: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class PollResult:
     """One poll of an account: the events found, and the cursor to start from next time."""
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from clients.platforms import meta
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -350,3 +351,26 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
         access_token=page_token(account),
         data={"user": target.contact_external_id},
     )
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    return [
+        DiscoveredAccount(
+            str(page["id"]),
+            str(page.get("name") or page["id"]),
+            str(page.get("access_token") or ""),
+        )
+        for page in meta.discover_pages(access_token)
+    ]
+
+
+def after_connect(account: ConnectedAccount) -> None:
+    """Ask Meta to send the Page's events to our webhook."""
+    meta.subscribe_page(account.external_account_id, page_token(account))
+
+
+def before_disconnect(account: ConnectedAccount) -> None:
+    meta.subscribe_page(account.external_account_id, page_token(account), subscribed=False)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -218,3 +219,23 @@ def moderation_refusal(action: str, kind: str) -> str:
         "delete": _("Google does not let businesses delete reviews: report it in Google."),
         "block": _("Google reviews have no way to block a reviewer."),
     }.get(action, "")
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    """Every location of every Business Profile account the person manages."""
+    headers = {"Authorization": f"Bearer {access_token}"}
+    base = settings.GOOGLE_BUSINESS_BASE_URL.rstrip("/")
+    _, body = request_json("GET", f"{base}/accounts", product=PRODUCT, headers=headers)
+    found = []
+    for account in objects_in(as_object(body).get("accounts")):
+        _, locations = request_json(
+            "GET", f"{base}/{account.get('name')}/locations", product=PRODUCT, headers=headers
+        )
+        for location in objects_in(as_object(locations).get("locations")):
+            if location.get("name"):
+                title = location.get("locationName") or location.get("title") or location["name"]
+                found.append(DiscoveredAccount(str(location["name"]), str(title)))
+    return found

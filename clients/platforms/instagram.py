@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from clients.platforms import meta
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -230,3 +231,21 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
     meta.graph_call(
         "DELETE", target.external_id, access_token=page_token(account), product="Instagram"
     )
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    """The Instagram professional accounts linked to the person's Pages (with the Page's
+    token, which is what Instagram's Graph calls take)."""
+    found = []
+    for page in meta.discover_pages(access_token):
+        instagram = as_object(page.get("instagram_business_account"))
+        if instagram.get("id"):
+            handle = instagram.get("username") or instagram["id"]
+            name = f"@{handle} ({page.get('name') or page['id']})"
+            found.append(
+                DiscoveredAccount(str(instagram["id"]), name, str(page.get("access_token") or ""))
+            )
+    return found

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -173,3 +174,38 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
         f"socialActions/{quote(target.post_external_id, safe='')}/comments/{comment_id}",
         params={"actor": account.external_account_id},
     )
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    """The organization pages the person administers."""
+    headers = {
+        "Authorization": f"Bearer {access_token}",
+        "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
+        "X-Restli-Protocol-Version": "2.0.0",
+    }
+    base = settings.LINKEDIN_BASE_URL.rstrip("/")
+    _, body = request_json(
+        "GET",
+        f"{base}/organizationAcls",
+        product=PRODUCT,
+        headers=headers,
+        params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
+    )
+    found = []
+    for acl in objects_in(as_object(body).get("elements")):
+        urn = str(acl.get("organization") or "")
+        if not urn.startswith("urn:li:organization:"):
+            continue
+        _, organization = request_json(
+            "GET",
+            f"{base}/organizations/{urn.rsplit(':', 1)[-1]}",
+            product=PRODUCT,
+            headers=headers,
+        )
+        found.append(
+            DiscoveredAccount(urn, str(as_object(organization).get("localizedName") or urn))
+        )
+    return found

@@ -218,3 +218,31 @@ def send_message(
     if not message_id:
         raise PermanentPlatformError(f"{product} accepted the message but returned no id.")
     return str(message_id)
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_pages(user_token: str) -> list[dict[str, Any]]:
+    """The Pages the person manages, each with its Page token and Instagram account."""
+    body = graph_call(
+        "GET",
+        "me/accounts",
+        access_token=user_token,
+        params={"fields": "id,name,access_token,instagram_business_account{id,username}"},
+    )
+    return [page for page in body.get("data") or [] if isinstance(page, dict) and page.get("id")]
+
+
+# The Page webhook fields Parley reads (platforms.md §1.4 to §1.10).
+PAGE_FIELDS = "feed,mention,ratings,messages,message_echoes,message_reactions"
+
+
+def subscribe_page(page_id: str, page_token: str, *, subscribed: bool = True) -> None:
+    """Subscribe the app to the Page's webhooks (or stop)."""
+    graph_call(
+        "POST" if subscribed else "DELETE",
+        f"{page_id}/subscribed_apps",
+        access_token=page_token,
+        data={"subscribed_fields": PAGE_FIELDS} if subscribed else None,
+    )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -183,3 +184,23 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
             "action": "HIDE" if hidden else "UNHIDE",
         },
     )
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    """The business account that authorized Parley (its id comes with the token)."""
+    business_id = str(extra.get("open_id") or extra.get("business_id") or "")
+    if not business_id:
+        return []
+    _, envelope = request_json(
+        "GET",
+        f"{settings.TIKTOK_BASE_URL.rstrip('/')}/business/get/",
+        product=PRODUCT,
+        headers={"Access-Token": access_token},
+        params={"business_id": business_id, "fields": '["username","display_name"]'},
+    )
+    data = as_object(as_object(envelope).get("data"))
+    name = data.get("display_name") or data.get("username") or business_id
+    return [DiscoveredAccount(business_id, str(name))]

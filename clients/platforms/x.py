@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -410,3 +411,20 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
         f"users/{account.external_account_id}/blocking",
         {"target_user_id": target.contact_external_id},
     )
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    """The one account the person signed in with."""
+    _, body = request_json(
+        "GET",
+        f"{settings.X_API_BASE_URL.rstrip('/')}/users/me",
+        product=PRODUCT,
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    user = as_object(as_object(body).get("data"))
+    if not user.get("id"):
+        return []
+    return [DiscoveredAccount(str(user["id"]), f"@{user.get('username') or user['id']}")]

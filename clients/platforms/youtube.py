@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from clients.platforms.base import (
     Direction,
+    DiscoveredAccount,
     InteractionAction,
     InteractionKind,
     NormalizedAuthor,
@@ -195,3 +196,23 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:
     """Remove the comment and ban its author from the channel's comments."""
     _moderate(account, target.external_id, "rejected", banAuthor="true")
+
+
+# --- Connect -----------------------------------------------------------------------------
+
+
+def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
+    _, body = request_json(
+        "GET",
+        f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/channels",
+        product=PRODUCT,
+        headers={"Authorization": f"Bearer {access_token}"},
+        params={"part": "snippet", "mine": "true"},
+    )
+    return [
+        DiscoveredAccount(
+            str(item["id"]), str(as_object(item.get("snippet")).get("title") or item["id"])
+        )
+        for item in objects_in(as_object(body).get("items"))
+        if item.get("id")
+    ]

@@ -101,5 +101,9 @@ def _token(state: SimulatorState, platform: str, params: dict[str, Any]) -> Answ
             "expires_in": TOKEN_LIFETIME_SECONDS,
             "token_type": "bearer",
         }
+        if platform == "tiktok":  # TikTok names the business with its token, in "data"
+            tokens["open_id"] = "bc-simulated-business-0009"
+            state.oauth_tokens[access_token] = tokens
+            return 200, {"code": 0, "message": "OK", "data": tokens}, {}
         state.oauth_tokens[access_token] = tokens
     return 200, tokens, {}

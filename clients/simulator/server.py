@@ -302,7 +302,31 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return 200, {key: seeded[-1], "id": object_id}
         return error_answer("meta", 400, f"(#100) Mention {mention_id} does not exist")
 
+    def _my_pages(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        """GET /me/accounts: the Pages the token's person manages, with Page tokens."""
+        pages = self.state.collection("meta-pages") or [
+            {
+                "id": "105000000000009",
+                "name": "Simulated Page",
+                "access_token": f"page-token-{secrets.token_urlsafe(8)}",
+                "instagram_business_account": {
+                    "id": "17841400000000009",
+                    "username": "simulated.page",
+                },
+            }
+        ]
+        return 200, {"data": pages}
+
+    def _subscribed_apps(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        return 200, {"success": True}
+
     # --- X (§2.4) ------------------------------------------------------------------------
+
+    def _x_me(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        users = self.state.collection("x-me") or [
+            {"id": "2244994949", "username": "SimulatedBrand", "name": "Simulated Brand"}
+        ]
+        return 200, {"data": users[-1]}
 
     def _tweet(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         text = str(params.get("text") or "")
@@ -383,7 +407,26 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                     return review
         return None
 
+    def _google_accounts(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        accounts = self.state.collection("google-accounts") or [
+            {"name": "accounts/112233445566778899009", "accountName": "Simulated Brand"}
+        ]
+        return 200, {"accounts": accounts}
+
+    def _google_locations(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        account = match.group("account")
+        locations = self.state.collection(f"google-locations:{account}") or [
+            {"name": f"{account}/locations/9988776655443322119", "title": "Simulated Shop"}
+        ]
+        return 200, {"locations": locations}
+
     # --- YouTube (§4) ----------------------------------------------------------------------
+
+    def _youtube_channels(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        channels = self.state.collection("youtube-channels") or [
+            {"id": "UCsimulatedChannel000009", "snippet": {"title": "Simulated Channel"}}
+        ]
+        return 200, {"kind": "youtube#channelListResponse", "items": channels}
 
     def _comment_threads(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         channel = str(params.get("allThreadsRelatedToChannelId") or "")
@@ -429,6 +472,29 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         return 204, _NO_CONTENT
 
     # --- LinkedIn (§5) ---------------------------------------------------------------------
+
+    def _linkedin_acls(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        organizations = self.state.collection("linkedin-organizations") or [
+            {"id": "2414189", "localizedName": "Simulated Brand"}
+        ]
+        return 200, {
+            "elements": [
+                {
+                    "organization": f"urn:li:organization:{o['id']}",
+                    "role": "ADMINISTRATOR",
+                    "state": "APPROVED",
+                }
+                for o in organizations
+            ]
+        }
+
+    def _linkedin_organization(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        for organization in self.state.collection("linkedin-organizations") or [
+            {"id": "2414189", "localizedName": "Simulated Brand"}
+        ]:
+            if organization["id"] == match.group("organization_id"):
+                return 200, organization
+        return error_answer("linkedin", 404, "Organization not found")
 
     def _linkedin_posts(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         posts = self.state.collection(f"linkedin-posts:{params.get('author')}")
@@ -497,6 +563,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             }
         )
 
+    def _tiktok_business(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        business_id = str(params.get("business_id") or "")
+        if not business_id:
+            return 200, {"code": 40002, "message": "business_id is required", "data": {}}
+        return 200, _tiktok_ok(
+            {"username": f"brand_{business_id[-4:]}", "display_name": "Simulated Brand"}
+        )
+
     def _tiktok_reply(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         text = str(params.get("text") or "")
         if not text.strip() or len(text) > 150 or not params.get("comment_id"):
@@ -521,14 +595,20 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/messages/?$"), _messages),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/blocked/?$"), _block),
+        ("GET", re.compile(_V + r"/me/accounts/?$"), _my_pages),
+        ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
+        ("DELETE", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("POST", re.compile(_V + r"/(?P<object_id>[\w.-]+)/?$"), _moderate_object),
         ("DELETE", re.compile(_V + r"/(?P<object_id>[\w.-]+)/?$"), _delete_object),
         ("GET", re.compile(_V + r"/(?P<object_id>[\w.-]+)/?$"), _graph_object),
+        ("GET", re.compile(r"^/2/users/me/?$"), _x_me),
         ("POST", re.compile(r"^/2/tweets/?$"), _tweet),
         ("POST", re.compile(r"^/2/dm_conversations/with/(?P<user_id>\w+)/messages/?$"), _x_dm),
         ("PUT", re.compile(r"^/2/tweets/(?P<tweet_id>\w+)/hidden/?$"), _x_hide),
         ("POST", re.compile(r"^/2/users/(?P<user_id>\w+)/blocking/?$"), _x_block),
         ("POST", re.compile(r"^/2/users/(?P<user_id>\w+)/dm/block/?$"), _x_dm_block),
+        ("GET", re.compile(r"^/v4/accounts/?$"), _google_accounts),
+        ("GET", re.compile(r"^/v4/(?P<account>accounts/[\w-]+)/locations/?$"), _google_locations),
         (
             "GET",
             re.compile(r"^/v4/(?P<location>accounts/[\w-]+/locations/[\w-]+)/reviews/?$"),
@@ -555,9 +635,16 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             ),
             _delete_review_reply,
         ),
+        ("GET", re.compile(r"^/youtube/v3/channels/?$"), _youtube_channels),
         ("GET", re.compile(r"^/youtube/v3/commentThreads/?$"), _comment_threads),
         ("POST", re.compile(r"^/youtube/v3/comments/?$"), _youtube_reply),
         ("POST", re.compile(r"^/youtube/v3/comments/setModerationStatus/?$"), _youtube_moderate),
+        ("GET", re.compile(r"^/rest/organizationAcls/?$"), _linkedin_acls),
+        (
+            "GET",
+            re.compile(r"^/rest/organizations/(?P<organization_id>\d+)/?$"),
+            _linkedin_organization,
+        ),
         ("GET", re.compile(r"^/rest/posts/?$"), _linkedin_posts),
         ("GET", re.compile(r"^/rest/socialActions/(?P<urn>[^/]+)/comments/?$"), _linkedin_comments),
         ("POST", re.compile(r"^/rest/socialActions/(?P<urn>[^/]+)/comments/?$"), _linkedin_comment),
@@ -566,6 +653,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             re.compile(r"^/rest/socialActions/(?P<urn>[^/]+)/comments/(?P<comment_id>\w+)/?$"),
             _linkedin_delete,
         ),
+        ("GET", re.compile(r"^/open_api/v1\.3/business/get/?$"), _tiktok_business),
         ("GET", re.compile(r"^/open_api/v1\.3/business/video/list/?$"), _tiktok_videos),
         ("GET", re.compile(r"^/open_api/v1\.3/business/comment/list/?$"), _tiktok_comments),
         ("POST", re.compile(r"^/open_api/v1\.3/business/comment/reply/create/?$"), _tiktok_reply),

@@ -133,6 +133,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.poll_accounts",
         "schedule": env_int("PARLEY_POLL_INTERVAL_SECONDS", 60),
     },
+    "refresh-expiring-tokens": {
+        "task": "clients.refresh_expiring_tokens",
+        "schedule": 300.0,
+    },
     "remind-pending-approvals": {
         "task": "inbox.remind_pending_approvals",
         "schedule": 300.0,
@@ -238,6 +242,45 @@ LINKEDIN_BASE_URL = env_str("PARLEY_LINKEDIN_BASE_URL", "https://api.linkedin.co
 # LinkedIn sunsets API versions after about a year: one version, pinned (§11.6).
 LINKEDIN_API_VERSION = env_str("PARLEY_LINKEDIN_API_VERSION", "202411")
 TIKTOK_BASE_URL = env_str("PARLEY_TIKTOK_BASE_URL", "https://business-api.tiktok.com/open_api/v1.3")
+# OAuth 2 apps that connect accounts (clients/oauth.py): endpoints and credentials per
+# provider. A provider without a client id and secret is shown as not set up.
+OAUTH_PROVIDERS = {
+    "meta": {
+        "authorize_url": "https://www.facebook.com/v21.0/dialog/oauth",
+        "token_url": "https://graph.facebook.com/v21.0/oauth/access_token",
+        "revoke_url": "",  # Meta has none: disconnecting unsubscribes the page instead
+        "client_id": env_str("PARLEY_META_CLIENT_ID", ""),
+        "client_secret": env_str("PARLEY_META_APP_SECRET", ""),
+    },
+    "x": {
+        "authorize_url": "https://x.com/i/oauth2/authorize",
+        "token_url": "https://api.x.com/2/oauth2/token",
+        "revoke_url": "https://api.x.com/2/oauth2/revoke",
+        "client_id": env_str("PARLEY_X_CLIENT_ID", ""),
+        "client_secret": env_str("PARLEY_X_CLIENT_SECRET", ""),
+    },
+    "google": {
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "revoke_url": "https://oauth2.googleapis.com/revoke",
+        "client_id": env_str("PARLEY_GOOGLE_CLIENT_ID", ""),
+        "client_secret": env_str("PARLEY_GOOGLE_CLIENT_SECRET", ""),
+    },
+    "linkedin": {
+        "authorize_url": "https://www.linkedin.com/oauth/v2/authorization",
+        "token_url": "https://www.linkedin.com/oauth/v2/accessToken",
+        "revoke_url": "https://www.linkedin.com/oauth/v2/revoke",
+        "client_id": env_str("PARLEY_LINKEDIN_CLIENT_ID", ""),
+        "client_secret": env_str("PARLEY_LINKEDIN_CLIENT_SECRET", ""),
+    },
+    "tiktok": {
+        "authorize_url": "https://business-api.tiktok.com/portal/auth",
+        "token_url": "https://business-api.tiktok.com/open_api/v1.3/tt_user/oauth2/token/",
+        "revoke_url": "https://business-api.tiktok.com/open_api/v1.3/tt_user/oauth2/revoke/",
+        "client_id": env_str("PARLEY_TIKTOK_CLIENT_ID", ""),
+        "client_secret": env_str("PARLEY_TIKTOK_CLIENT_SECRET", ""),
+    },
+}
 PLATFORM_HTTP_TIMEOUT_SECONDS = env_int("PARLEY_PLATFORM_HTTP_TIMEOUT_SECONDS", 10)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
 TOKEN_ENCRYPTION_KEYS = env_list("PARLEY_TOKEN_ENCRYPTION_KEYS", [])

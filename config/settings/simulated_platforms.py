@@ -28,3 +28,20 @@ GOOGLE_BUSINESS_BASE_URL = env_str(
 YOUTUBE_BASE_URL = env_str("PARLEY_YOUTUBE_BASE_URL", _SIMULATED["YOUTUBE_BASE_URL"])
 LINKEDIN_BASE_URL = env_str("PARLEY_LINKEDIN_BASE_URL", _SIMULATED["LINKEDIN_BASE_URL"])
 TIKTOK_BASE_URL = env_str("PARLEY_TIKTOK_BASE_URL", _SIMULATED["TIKTOK_BASE_URL"])
+
+
+def simulated_oauth_providers(simulator_url: str) -> dict[str, dict[str, str]]:
+    """Every provider's OAuth endpoints on the simulator, with demo app credentials."""
+    return {
+        name: {
+            "authorize_url": f"{simulator_url}/oauth/{name}/authorize",
+            "token_url": f"{simulator_url}/oauth/{name}/token",
+            "revoke_url": f"{simulator_url}/oauth/{name}/revoke",
+            "client_id": f"demo-{name}-client",
+            "client_secret": f"demo-{name}-secret",
+        }
+        for name in ("meta", "x", "google", "linkedin", "tiktok")
+    }
+
+
+OAUTH_PROVIDERS = simulated_oauth_providers(SIMULATOR_URL)

@@ -1,0 +1,242 @@
+"""Connecting accounts through each platform's OAuth flow (against the simulator's authorize
+and token endpoints), token refresh, and disconnecting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from clients.crypto import decrypt_token
+from clients.models import ConnectedAccount, InboundEvent
+from clients.tasks import refresh_expiring_tokens_task
+from tests.conftest import Cast, Simulator
+
+pytestmark = pytest.mark.django_db
+
+CHANNELS = "/clients/client-a/channels/"
+
+
+def start(http: HttpClient, platform: str) -> str:
+    """Press "Connect <platform>"; return where the platform would send the browser back."""
+    response = http.post(f"{CHANNELS}connect/{platform}/")
+    assert response.status_code == 302
+    authorize = response["Location"]
+    consent = httpx.get(authorize, follow_redirects=False)  # the person clicks "Allow"
+    assert consent.status_code == 302
+    back = consent.headers["Location"]
+    assert back.startswith("http://testserver/oauth/callback/")
+    return back.removeprefix("http://testserver")
+
+
+def connect(http: HttpClient, platform: str, captured: Any) -> Any:
+    """The whole flow, choosing every account offered."""
+    callback = start(http, platform)
+    chooser = http.get(callback)
+    assert chooser.status_code == 302, chooser.content
+    page = http.get(chooser["Location"].removeprefix("http://testserver"))
+    assert page.status_code == 200
+    choices = page.context["choices"]
+    with captured(execute=True):
+        return http.post(
+            chooser["Location"].removeprefix("http://testserver"),
+            {"account": [c["id"] for c in choices]},
+        )
+
+
+def test_meta_flow_lists_the_pages_connects_the_chosen_one_and_subscribes_it(
+    client: HttpClient, cast: Cast, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.owner)
+    response = client.post(f"{CHANNELS}connect/facebook/")
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["client_id"] == ["demo-meta-client"]
+    assert query["redirect_uri"] == ["http://testserver/oauth/callback/meta/"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert "pages_messaging" in query["scope"][0]
+
+    done = connect(client, "facebook", django_capture_on_commit_callbacks)
+    assert done.status_code == 302
+    page = ConnectedAccount.objects.get(external_account_id="105000000000009")
+    assert (page.platform, page.name, page.status) == ("facebook", "Simulated Page", "active")
+    assert decrypt_token(page.access_token_encrypted).startswith("page-token-")
+    assert "page-token-" not in page.access_token_encrypted  # encrypted at rest
+    [subscribe] = [r for r in simulator.requests if r["path"].endswith("/subscribed_apps")]
+    assert subscribe["method"] == "POST"
+    assert "feed" in subscribe["body"]["subscribed_fields"]
+
+    listing = client.get(CHANNELS).content.decode()
+    assert "Simulated Page" in listing
+    assert "live (webhooks)" in listing
+
+
+@pytest.mark.parametrize(
+    ("platform", "external_id", "name"),
+    [
+        ("instagram", "17841400000000009", "@simulated.page (Simulated Page)"),
+        ("x", "2244994949", "@SimulatedBrand"),
+        (
+            "google_business",
+            "accounts/112233445566778899009/locations/9988776655443322119",
+            "Simulated Shop",
+        ),
+        ("youtube", "UCsimulatedChannel000009", "Simulated Channel"),
+        ("linkedin", "urn:li:organization:2414189", "Simulated Brand"),
+        ("tiktok", "bc-simulated-business-0009", "Simulated Brand"),
+    ],
+)
+def test_every_platform_connects_through_its_own_flow(
+    client: HttpClient,
+    cast: Cast,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+    platform: str,
+    external_id: str,
+    name: str,
+) -> None:
+    client.force_login(cast.owner)
+    connect(client, platform, django_capture_on_commit_callbacks)
+    account = ConnectedAccount.objects.get(platform=platform, external_account_id=external_id)
+    assert (account.name, account.status, account.client.slug) == (name, "active", "client-a")
+    tokens = [r for r in simulator.requests if r["path"].endswith("/token")]
+    assert tokens[-1]["body"]["grant_type"] == "authorization_code"
+    assert tokens[-1]["body"]["code_verifier"]
+    if platform in ("x", "google_business", "youtube", "linkedin", "tiktok"):
+        assert account.refresh_token_encrypted
+        assert account.token_expires_at is not None
+
+
+def test_connecting_a_polled_platform_backfills_its_history_at_once(
+    client: HttpClient, cast: Cast, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel = "UCsimulatedChannel000009"
+    simulator.seed(
+        f"youtube:{channel}",
+        [
+            {
+                "id": "UgzOld0001",
+                "snippet": {
+                    "videoId": "v1",
+                    "topLevelComment": {
+                        "id": "UgzOld0001",
+                        "snippet": {
+                            "channelId": channel,
+                            "videoId": "v1",
+                            "textOriginal": "Old question?",
+                            "authorDisplayName": "@fan",
+                            "authorChannelId": {"value": "UCfan"},
+                            "publishedAt": "2024-01-01T10:00:00Z",
+                            "updatedAt": "2024-01-01T10:00:00Z",
+                        },
+                    },
+                },
+            }
+        ],
+    )
+    client.force_login(cast.owner)
+    connect(client, "youtube", django_capture_on_commit_callbacks)
+    account = ConnectedAccount.objects.get(platform="youtube")
+    assert account.last_synced_at is not None
+    assert InboundEvent.objects.filter(platform="youtube").count() == 1
+
+
+def test_denied_tampered_and_replayed_sign_ins_connect_nothing(
+    client: HttpClient, cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.owner)
+    callback = start(client, "x")
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+
+    denied = client.get(f"/oauth/callback/x/?error=access_denied&state={state}")
+    assert denied.status_code == 302
+    assert "access_denied" in client.get(CHANNELS).content.decode()
+
+    tampered = client.get(callback.replace("state=", "state=x"))
+    assert tampered.status_code == 400
+    assert client.get(callback).status_code == 302
+    assert client.get(callback).status_code == 400  # the code and the state are used up
+    wrong_provider = client.get(callback.replace("/x/", "/google/"))
+    assert wrong_provider.status_code == 400
+    assert not ConnectedAccount.objects.filter(platform="x").exists()
+
+
+def test_only_managers_connect_and_disconnect(
+    client: HttpClient, cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.agent_a)
+    assert client.get(CHANNELS).status_code == 403
+    assert client.post(f"{CHANNELS}connect/x/").status_code == 403
+    assert client.post(f"{CHANNELS}{cast.page_a.pk}/disconnect/").status_code == 403
+    client.force_login(cast.owner)
+    # Another client's account is not found from here.
+    assert client.post(f"{CHANNELS}{cast.page_b.pk}/disconnect/").status_code == 404
+    assert client.post(f"{CHANNELS}connect/myspace/").status_code == 404
+
+
+def test_disconnect_revokes_stops_ingestion_and_keeps_history(
+    client: HttpClient, cast: Cast, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.owner)
+    connect(client, "x", django_capture_on_commit_callbacks)
+    account = ConnectedAccount.objects.get(platform="x")
+    token = decrypt_token(account.access_token_encrypted)
+
+    assert client.post(f"{CHANNELS}{account.pk}/disconnect/").status_code == 302
+    account.refresh_from_db()
+    assert (account.status, account.access_token_encrypted) == ("closed", "")
+    [revoke] = [r for r in simulator.requests if r["path"] == "/oauth/x/revoke"]
+    assert revoke["body"]["token"] == token
+    assert simulator.state.oauth_tokens.get(token) is None
+
+    from clients.platforms import x
+    from clients.services import process_inbound_event, store_inbound_events
+
+    follow = {
+        "for_user_id": account.external_account_id,
+        "follow_events": [
+            {
+                "type": "follow",
+                "created_timestamp": "1",
+                "source": {"id": "3", "screen_name": "a"},
+                "target": {"id": account.external_account_id},
+            }
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        [event_id] = store_inbound_events(x.split_delivery(follow))
+    assert process_inbound_event(event_id=event_id) == "skipped"
+
+    meta_page = cast.page_a
+    assert client.post(f"{CHANNELS}{meta_page.pk}/disconnect/").status_code == 302
+    [unsubscribe] = [r for r in simulator.requests if r["path"].endswith("/subscribed_apps")]
+    assert unsubscribe["method"] == "DELETE"
+
+
+def test_expiring_tokens_are_renewed_and_a_refused_renewal_is_shown(
+    client: HttpClient, cast: Cast, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.owner)
+    connect(client, "linkedin", django_capture_on_commit_callbacks)
+    account = ConnectedAccount.objects.get(platform="linkedin")
+    old_access = decrypt_token(account.access_token_encrypted)
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        token_expires_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+
+    assert refresh_expiring_tokens_task() == 1
+    account.refresh_from_db()
+    assert decrypt_token(account.access_token_encrypted) != old_access
+    assert account.token_expires_at > timezone.now() + dt.timedelta(minutes=30)
+    assert refresh_expiring_tokens_task() == 0  # nothing expires soon any more
+
+    simulator.state.oauth_tokens.clear()  # the platform forgot us: the refresh is refused
+    ConnectedAccount.objects.filter(pk=account.pk).update(token_expires_at=timezone.now())
+    assert refresh_expiring_tokens_task() == 0
+    account.refresh_from_db()
+    assert account.last_error == "The token could not be renewed: Unknown refresh token."
+    assert "The token could not be renewed" in client.get(CHANNELS).content.decode()
