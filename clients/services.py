@@ -202,6 +202,27 @@ def _enrich(event_id: int) -> str:
     return ""
 
 
+REPLAYABLE = (InboundEvent.Status.FAILED, InboundEvent.Status.UNROUTABLE)
+
+
+@transaction.atomic
+def replay_inbound_events(*, event_ids: list[int] | None) -> int:
+    """Queue failed or unroutable events again (all of them when `event_ids` is None), with
+    their attempts reset. Processing is idempotent, so nothing is created twice."""
+    events = InboundEvent.objects.filter(status__in=REPLAYABLE)
+    if event_ids is not None:
+        events = events.filter(pk__in=event_ids)
+    ids = list(events.values_list("id", flat=True)[:10_000])
+    InboundEvent.objects.filter(pk__in=ids).update(
+        status=InboundEvent.Status.PENDING, attempts=0, processed_at=None
+    )
+    from clients.tasks import process_inbound_events_task
+
+    for start in range(0, len(ids), _INSERT_CHUNK):
+        process_inbound_events_task.delay_on_commit(ids[start : start + _INSERT_CHUNK])
+    return len(ids)
+
+
 def record_processing_failure(*, event_id: int, error: Exception) -> None:
     """Count a failed attempt; past MAX_PROCESSING_ATTEMPTS the event is parked as failed."""
     with transaction.atomic():

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Agency
@@ -19,7 +20,7 @@ from clients.forms import AgencySavedReplyForm, ClientForm
 from clients.http import AuthenticatedRequest
 from clients.models import AgencySavedReply, InboundEvent
 from clients.queue import QueueFilterForm, list_queue
-from clients.services import ClientSlugTaken, create_client
+from clients.services import ClientSlugTaken, create_client, replay_inbound_events
 from config.views import page_not_found
 
 
@@ -78,6 +79,36 @@ def inbound_event_list(request: AuthenticatedRequest) -> HttpResponse:
         status__in=[InboundEvent.Status.UNROUTABLE, InboundEvent.Status.FAILED]
     ).order_by("-received_at")[:200]
     return render(request, "clients/inbound_event_list.html", {"events": events})
+
+
+@require_POST
+@login_required
+def inbound_event_replay(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
+    return _replay(request, [event_id])
+
+
+@require_POST
+@login_required
+def inbound_event_replay_all(request: AuthenticatedRequest) -> HttpResponse:
+    return _replay(request, None)
+
+
+def _replay(request: AuthenticatedRequest, event_ids: list[int] | None) -> HttpResponse:
+    if not request.user.is_staff:
+        return page_not_found(request)
+    replayed = replay_inbound_events(event_ids=event_ids)
+    if event_ids is not None and not replayed:
+        return page_not_found(request)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d delivery is queued again.",
+            "%(count)d deliveries are queued again.",
+            replayed,
+        )
+        % {"count": replayed},
+    )
+    return redirect("inbound-event-list")
 
 
 def _managed_agencies(request: AuthenticatedRequest) -> QuerySet[Agency]:

@@ -55,19 +55,32 @@ def rule_matches(rule: EscalationRule, facts: Facts) -> bool:
     return all(checks) and (not rule.keywords or find_phrase(facts.text, rule.keywords) is not None)
 
 
-def apply_escalation_rules(interaction: Interaction) -> list[EscalationEvent]:
-    """Run the client's active rules in order on a new inbound interaction and apply what the
-    matching ones ask to its conversation. Returns the events recorded.
+def active_rules() -> list[EscalationRule]:
+    """The client's active rules in order (load once for a batch of interactions)."""
+    return list(EscalationRule.objects.filter(is_active=True))
 
-    Idempotent: an event is unique per (rule, interaction), so a re-processed delivery neither
-    acts nor notifies twice. Priority only ever goes up."""
-    facts = Facts.of(interaction)
+
+def matching_rules(rules: list[EscalationRule], facts: Facts) -> list[EscalationRule]:
+    """The rules that act on `facts`, in order, up to the first that stops processing."""
     matched = []
-    for rule in EscalationRule.objects.filter(is_active=True):
+    for rule in rules:
         if rule_matches(rule, facts):
             matched.append(rule)
             if rule.stop_processing:
                 break
+    return matched
+
+
+def apply_escalation_rules(
+    interaction: Interaction, rules: list[EscalationRule] | None = None
+) -> list[EscalationEvent]:
+    """Run the client's active rules (or `rules`, loaded already) in order on a new inbound
+    interaction and apply what the matching ones ask to its conversation. Returns the events
+    recorded.
+
+    Idempotent: an event is unique per (rule, interaction), so a re-processed delivery neither
+    acts nor notifies twice. Priority only ever goes up."""
+    matched = matching_rules(active_rules() if rules is None else rules, Facts.of(interaction))
     if not matched:
         return []
     conversation = Conversation.objects.select_for_update().get(pk=interaction.conversation_id)

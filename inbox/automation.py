@@ -89,6 +89,14 @@ def choose_automatic_reply(interaction: Interaction) -> tuple[str, str, bool] | 
     return None
 
 
+def may_act(*, kind: str, text: str, account_in_maintenance: bool, has_rules: bool) -> bool:
+    """Whether `run_automation` could do anything for a new message: lets batch ingestion
+    skip the task for the many messages no rule, maintenance or handoff concerns."""
+    if account_in_maintenance or has_rules:
+        return True
+    return kind == InteractionKind.DIRECT_MESSAGE and bool(_HANDOFF.search(text))
+
+
 def run_automation(*, interaction_id: int) -> AutomationEvent | None:
     """Answer `interaction` automatically if a rule says so, at most once, and never twice to
     the same person within COOLDOWN.

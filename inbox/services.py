@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import connection, transaction
@@ -496,6 +497,61 @@ def send_reply(*, reply_id: int) -> Reply | None:
         )
         mark_answered(reply)
     return reply
+
+
+# A reply still `sending` this long after its claim lost its worker mid-call.
+STUCK_SENDING_AFTER = dt.timedelta(minutes=10)
+
+
+def reconcile_stuck_replies() -> int:
+    """Settle replies left in `sending` by a worker that died between the platform call and
+    recording its answer. Never re-sent blindly (the platform may have it): sent, when the
+    platform's own echo of the text arrived since (webhooks report the account's replies),
+    else failed with a message telling the agent to look before sending again.
+    Returns how many were settled."""
+    cutoff = timezone.now() - STUCK_SENDING_AFTER
+    stuck = (
+        Reply.objects.filter(status=Reply.Status.SENDING)
+        .filter(events__to_status=Reply.Status.SENDING, events__created_at__lt=cutoff)
+        .select_related("interaction")
+        .distinct()
+    )
+    settled = 0
+    for reply in stuck:
+        echo = (
+            Interaction.objects.filter(
+                conversation_id=reply.interaction.conversation_id,
+                direction=Direction.OUTBOUND,
+                text=reply.text,
+                occurred_at__gte=reply.created_at,
+            )
+            .exclude(external_id__in=Reply.objects.exclude(external_id="").values("external_id"))
+            .order_by("occurred_at")
+            .first()
+        )
+        if echo is not None:
+            moved = transition_reply(
+                reply,
+                Reply.Status.SENDING,
+                Reply.Status.SENT,
+                note=_("Found on the platform after the sending worker stopped."),
+                external_id=echo.external_id,
+                sent_at=echo.occurred_at,
+            )
+        else:
+            message = _(
+                "The sending stopped halfway and the platform has not shown this reply since. "
+                "Check the platform before sending it again."
+            )
+            moved = transition_reply(
+                reply,
+                Reply.Status.SENDING,
+                Reply.Status.FAILED,
+                note=message,
+                error_message=message,
+            )
+        settled += moved
+    return settled
 
 
 def fail_reply(*, reply_id: int, message: str) -> None:

@@ -43,6 +43,16 @@ def remind_pending_approvals_task() -> int:
     return reminded
 
 
+@shared_task(name="inbox.reconcile_stuck_replies", queue="scheduled", time_limit=300)
+def reconcile_stuck_replies_task() -> int:
+    """Beat: in every active client, settle replies whose sending worker died mid-call."""
+    settled = 0
+    for client in Client.objects.exclude(schema_name="public").filter(is_active=True):
+        with tenant_context(client):
+            settled += services.reconcile_stuck_replies()
+    return settled
+
+
 @shared_task(name="inbox.run_automation", queue="ingest", soft_time_limit=60, time_limit=90)
 def run_automation_task(interaction_id: int) -> None:
     """Runs in the client's schema (tenant header)."""

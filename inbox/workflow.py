@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from clients.http import absolute_client_url
 from clients.models import Client, WorkItem
 from clients.platforms.base import ENGAGEMENT_KINDS, Direction
 from escalation.models import PRIORITY_RANK
-from inbox.live.events import conversation_changed, publish
+from inbox.live.events import conversation_changed, conversations_changed, publish
 from inbox.models import Conversation, ConversationEvent, Interaction, Note, Tag, Team
 
 Status = Conversation.Status
@@ -57,39 +57,51 @@ class WorkflowError(ValueError):
 def refresh_conversation(conversation_id: int) -> Conversation:
     """Recompute what the inbox shows about a conversation from its inbound messages (the
     latest one, whether anything still needs a reply), then sync its work item."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact")
-        .get(pk=conversation_id)
-    )
-    inbound = Interaction.objects.filter(
-        conversation_id=conversation_id, direction=Direction.INBOUND
-    ).order_by(
-        # What the list shows is the latest message; a like in a message thread is not one.
-        Case(When(kind__in=ENGAGEMENT_KINDS, then=Value(1)), default=Value(0)),
-        "is_deleted",
-        "-occurred_at",
-        "-id",
-    )
-    latest = inbound.first()
-    conversation.latest_inbound = latest
-    conversation.last_inbound_at = latest.occurred_at if latest else None
-    conversation.sentiment = latest.sentiment if latest else ""
-    conversation.language = latest.language if latest else ""
-    conversation.needs_reply = inbound.filter(needs_reply=True).exists()
-    conversation.save(
-        update_fields=[
-            "latest_inbound",
-            "last_inbound_at",
-            "sentiment",
-            "language",
-            "needs_reply",
-        ]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(SEARCH_DOCUMENT_SQL + " WHERE c.id = %s", [conversation_id])
-    sync_work_item(conversation)
+    (conversation,) = refresh_conversations([conversation_id])
     return conversation
+
+
+def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
+    """`refresh_conversation` for many at once, in a fixed number of queries (batch
+    ingestion refreshes every conversation a batch touched this way)."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return []
+    engagement = sorted(str(kind) for kind in ENGAGEMENT_KINDS)
+    with connection.cursor() as cursor:
+        # In id order, so concurrent batches lock rows in the same order.
+        cursor.execute(
+            "SELECT id FROM inbox_conversation WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids]
+        )
+        cursor.execute(LIST_FIELDS_SQL, [ids, engagement])
+        cursor.execute(SEARCH_DOCUMENT_SQL + " WHERE c.id = ANY(%s)", [ids])
+    conversations = list(
+        Conversation.objects.select_related("contact", "latest_inbound").filter(pk__in=ids)
+    )
+    sync_work_items(conversations)
+    return conversations
+
+
+# What the list shows about each conversation, from its inbound messages: the latest
+# message (a like in a message thread is not one), and whether anything waits for a reply.
+LIST_FIELDS_SQL = """
+    UPDATE inbox_conversation c SET
+        latest_inbound_id = latest.id,
+        last_inbound_at = latest.occurred_at,
+        sentiment = coalesce(latest.sentiment, ''),
+        language = coalesce(latest.language, ''),
+        needs_reply = coalesce(latest.waiting, false)
+    FROM unnest(%s::bigint[]) AS touched(id)
+    LEFT JOIN LATERAL (
+        SELECT i.id, i.occurred_at, i.sentiment, i.language,
+               bool_or(i.needs_reply) OVER () AS waiting
+        FROM inbox_interaction i
+        WHERE i.conversation_id = touched.id AND i.direction = 'inbound'
+        ORDER BY (i.kind = ANY(%s)), i.is_deleted, i.occurred_at DESC, i.id DESC
+        LIMIT 1
+    ) latest ON true
+    WHERE c.id = touched.id
+"""
 
 
 # The conversation's search document: its messages' vectors (stored on each interaction) and
@@ -114,33 +126,69 @@ def is_open_work(conversation: Conversation) -> bool:
 def sync_work_item(conversation: Conversation) -> None:
     """Mirror the conversation into the public WorkItem index, or drop it when it is no
     longer open work. `conversation.latest_inbound` and `.contact` are read: load them."""
+    sync_work_items([conversation])
+
+
+def sync_work_items(conversations: list[Conversation]) -> None:
+    """`sync_work_item` for many: one upsert for the open ones, one delete for the rest."""
     client = _current_client()
-    conversation_changed(client.pk, conversation.pk)
-    if not is_open_work(conversation):
-        WorkItem.objects.filter(client=client, conversation_id=conversation.pk).delete()
+    conversations_changed(client.pk, [c.pk for c in conversations])
+    open_work = [c for c in conversations if is_open_work(c)]
+    closed = [c.pk for c in conversations if not is_open_work(c)]
+    if closed:
+        WorkItem.objects.filter(client=client, conversation_id__in=closed).delete()
+    if not open_work:
         return
+    WorkItem.objects.bulk_create(
+        [_work_item(client, conversation) for conversation in open_work],
+        update_conflicts=True,
+        unique_fields=["client", "conversation_id"],
+        update_fields=WORK_ITEM_FIELDS,
+    )
+
+
+WORK_ITEM_FIELDS = [
+    "interaction_id",
+    "status",
+    "priority",
+    "priority_rank",
+    "assignee_id",
+    "needs_reply",
+    "platform",
+    "kind",
+    "sentiment",
+    "language",
+    "contact_name",
+    "snippet",
+    "last_inbound_at",
+    "snoozed_until",
+    "escalated",
+    "updated_at",
+]
+
+
+def _work_item(client: Client, conversation: Conversation) -> WorkItem:
     latest = conversation.latest_inbound
     contact = conversation.contact
-    WorkItem.objects.update_or_create(
+    return WorkItem(
         client=client,
         conversation_id=conversation.pk,
-        defaults={
-            "interaction_id": latest.pk if latest else None,
-            "status": conversation.status,
-            "priority": conversation.priority,
-            "priority_rank": PRIORITY_RANK[conversation.priority],
-            "assignee_id": conversation.assignee_id,
-            "needs_reply": conversation.needs_reply,
-            "platform": conversation.platform,
-            "kind": conversation.kind,
-            "sentiment": conversation.sentiment,
-            "language": conversation.language,
-            "contact_name": str(contact) if contact else "",
-            "snippet": (latest.text if latest else "")[:SNIPPET_LENGTH],
-            "last_inbound_at": conversation.last_inbound_at,
-            "snoozed_until": conversation.snoozed_until,
-            "escalated": conversation.escalated_at is not None,
-        },
+        interaction_id=latest.pk if latest else None,
+        status=conversation.status,
+        priority=conversation.priority,
+        priority_rank=PRIORITY_RANK[conversation.priority],
+        assignee_id=conversation.assignee_id,
+        needs_reply=conversation.needs_reply,
+        platform=conversation.platform,
+        kind=conversation.kind,
+        sentiment=conversation.sentiment,
+        language=conversation.language,
+        contact_name=str(contact) if contact else "",
+        snippet=(latest.text if latest else "")[:SNIPPET_LENGTH],
+        last_inbound_at=conversation.last_inbound_at,
+        snoozed_until=conversation.snoozed_until,
+        escalated=conversation.escalated_at is not None,
+        updated_at=timezone.now(),
     )
 
 

@@ -137,6 +137,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.refresh_expiring_tokens",
         "schedule": 300.0,
     },
+    "reconcile-stuck-replies": {
+        "task": "inbox.reconcile_stuck_replies",
+        "schedule": 300.0,
+    },
     "remind-pending-approvals": {
         "task": "inbox.remind_pending_approvals",
         "schedule": 300.0,

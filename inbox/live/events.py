@@ -123,3 +123,22 @@ def viewers(*, client_id: int, conversation_id: int, except_user_id: int) -> lis
             continue
         present.append(Viewer(user_id, value["name"], value["typing_until"] > now))
     return sorted(present, key=lambda viewer: viewer.name)
+
+
+def conversations_changed(client_id: int, conversation_ids: list[int]) -> None:
+    """`conversation_changed` for a batch: one inbox refresh, one event per conversation,
+    sent in one round trip after the commit."""
+    if not conversation_ids:
+        return
+    key = channel(client_id)
+    messages = [json.dumps({"event": "inbox", "data": {"conversation": conversation_ids[0]}})]
+    messages += [json.dumps({"event": f"conversation-{pk}", "data": {}}) for pk in conversation_ids]
+
+    def send() -> None:
+        with contextlib.suppress(redis.RedisError):
+            pipeline = _redis().pipeline(transaction=False)
+            for message in messages:
+                pipeline.publish(key, message)
+            pipeline.execute()
+
+    transaction.on_commit(send)

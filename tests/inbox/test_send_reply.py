@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from inbox.models import Reply
-from inbox.services import create_reply, send_reply
+from inbox.models import Interaction, Reply
+from inbox.services import create_reply, reconcile_stuck_replies, send_reply
 from inbox.tasks import send_reply_task
 from tests.conftest import Cast, Simulator
 from tests.factories import make_comment
@@ -153,3 +155,44 @@ def _rule(path: str, status: int, *, count: int, headers: dict[str, str] | None 
     from clients.simulator.server import FailureRule
 
     return FailureRule(path=re.compile(path), status=status, remaining=count, headers=headers or {})
+
+
+def _left_sending(reply: Reply, *, minutes_ago: int) -> None:
+    """As a worker that died between the platform call and recording its answer leaves it."""
+    from inbox.transitions import transition_reply
+
+    transition_reply(reply, Reply.Status.APPROVED, Reply.Status.SENDING)
+    reply.events.filter(to_status="sending").update(
+        created_at=timezone.now() - dt.timedelta(minutes=minutes_ago)
+    )
+
+
+def test_stuck_reply_whose_echo_arrived_is_settled_as_sent_without_sending_again(
+    cast: Cast, comment: Any, simulator: Simulator
+) -> None:
+    reply = create_reply(interaction=comment, author=cast.agent_a, text="On its way!")
+    _left_sending(reply, minutes_ago=11)
+    echo = make_comment(cast.page_a, text="On its way!", thread=comment.conversation.thread_key)
+    Interaction.objects.filter(pk=echo.pk).update(direction="outbound")
+    fresh = create_reply(interaction=comment, author=cast.agent_a, text="Still being sent")
+    _left_sending(fresh, minutes_ago=1)
+
+    assert reconcile_stuck_replies() == 1
+    reply.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (reply.status, reply.external_id) == ("sent", echo.external_id)
+    assert fresh.status == "sending"  # too early to tell
+    assert graph_calls(simulator) == []
+
+
+def test_stuck_reply_without_an_echo_fails_and_says_to_look_first(
+    cast: Cast, comment: Any, simulator: Simulator
+) -> None:
+    reply = create_reply(interaction=comment, author=cast.agent_a, text="Lost in flight")
+    _left_sending(reply, minutes_ago=30)
+
+    assert reconcile_stuck_replies() == 1
+    reply.refresh_from_db()
+    assert reply.status == "failed"
+    assert "Check the platform before sending it again." in reply.error_message
+    assert graph_calls(simulator) == []
