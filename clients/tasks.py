@@ -21,12 +21,7 @@ REQUEUE_BATCH = 500
     name="clients.process_inbound_events", queue="ingest", soft_time_limit=120, time_limit=150
 )
 def process_inbound_events_task(event_ids: list[int]) -> None:
-    for event_id in event_ids:
-        try:
-            services.process_inbound_event(event_id=event_id)
-        except Exception as error:  # one bad event must not block the rest of its delivery
-            logger.exception("Processing inbound event %s failed", event_id)
-            services.record_processing_failure(event_id=event_id, error=error)
+    services.process_inbound_events(event_ids=event_ids)
 
 
 @shared_task(name="clients.requeue_stale_inbound_events", queue="scheduled", time_limit=60)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
 from django_tenants.utils import tenant_context
 
@@ -13,7 +14,7 @@ from clients.models import InboundEvent
 from clients.platforms.meta import verify_signature
 from clients.simulator.generator import encode_like_meta, feed_comment_delivery, sign_meta
 from inbox.models import Contact, Interaction
-from tests.conftest import Cast, SessionClients
+from tests.conftest import PAGE_A, Cast, SessionClients
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +272,26 @@ def test_handshake_refused_when_no_token_is_configured(client: HttpClient, setti
         URL, {"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": ""}
     )
     assert response.status_code == 403
+
+
+def test_nul_characters_are_dropped_not_a_500(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    """PostgreSQL cannot store U+0000; a platform can send it."""
+    body = encode_like_meta(
+        feed_comment_delivery(
+            page_id=PAGE_A,
+            author_id="6000000000000001",
+            author_name="A\u0000B",
+            message="hi\u0000!",
+        )
+    )
+    response = client.post(
+        "/webhooks/meta/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign_meta(body, settings.META_APP_SECRET),
+    )
+    assert response.status_code == 200
+    [event] = InboundEvent.objects.all()
+    assert event.payload["change"]["value"]["message"] == "hi!"
