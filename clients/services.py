@@ -102,6 +102,12 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def _as_jsonb(payload: Any) -> str:
+    dumped = json.dumps(payload)
+    # JSON spells NUL "\u0000"; only then is the (slower) cleaning needed.
+    return json.dumps(without_nul(payload)) if "\\u0000" in dumped else dumped
+
+
 @transaction.atomic
 def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
     """Store a delivery's events, skipping any already stored; return the ids of new rows.
@@ -119,7 +125,7 @@ def store_inbound_events(events: Sequence[SplitEvent]) -> list[int]:
                 event.platform,
                 event.account_external_id,
                 event.dedupe_key.replace("\x00", ""),
-                json.dumps(without_nul(event.payload)),
+                _as_jsonb(event.payload),
             ]
         with connection.cursor() as cursor:
             cursor.execute(

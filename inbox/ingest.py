@@ -199,7 +199,9 @@ def _upsert_conversations(
     held = {
         (account_id, external_id): thread_key
         for account_id, external_id, thread_key in Interaction.objects.filter(
-            external_id__in=parents
+            # The platform first, so the (platform, external_id) index answers.
+            platform__in={item.normalized.platform for item in fresh},
+            external_id__in=parents,
         ).values_list("connected_account_id", "external_id", "conversation__thread_key")
     }
     for item in fresh:

@@ -1,11 +1,11 @@
 """Development and `make run` settings: the demo secrets are fine here and nowhere else."""
 
-from config.env import env_list, env_str
+from config.env import env_bool, env_list, env_str
 
 from .base import *
 from .simulated_platforms import *
 
-DEBUG = True
+DEBUG = env_bool("PARLEY_DEBUG", default=True)
 SECRET_KEY = env_str("PARLEY_SECRET_KEY", "dev-only-secret-key-not-for-production")
 META_APP_SECRET = env_str("PARLEY_META_APP_SECRET", "demo_meta_app_secret")
 META_VERIFY_TOKEN = env_str("PARLEY_META_VERIFY_TOKEN", "demo_verify_token")

@@ -1,0 +1,476 @@
+"""How fast do webhook deliveries become interactions, with nothing lost or doubled?
+
+    .venv/bin/python bin/services.py run -- .venv/bin/python bench/ingest.py [--quick]
+
+Starts the app as `make run` does (gunicorn with 3 sync workers, a Celery worker with
+concurrency 2) on a database of its own (`parley_bench_ingest`, emptied each run) and a Redis
+database of its own. Then:
+
+1. builds N signed Meta deliveries of mixed kinds (comments, replies, reactions, shares,
+   mentions, ratings, Messenger messages), 1 to 50 events each; 10% are sent twice;
+2. posts them with C concurrent senders and times every acknowledgement;
+3. waits until every event is an interaction and checks that none is missing or doubled;
+4. measures the floor: the same rows inserted by batched `INSERT ... ON CONFLICT` straight
+   into PostgreSQL (1,000 rows per statement, each committed);
+5. samples the resident memory of the web and worker processes throughout.
+
+Default: 100,000 events, 8 senders. `--quick`: 20,000 events. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import queue
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE = "parley_bench_ingest"
+PAGE = "105000000000555"
+CLIENT_SLUG = "bench-ingest"
+APP_SECRET = "bench_meta_app_secret"
+DUPLICATED_SHARE = 0.10
+KINDS = ["comment", "comment", "comment", "reply", "reaction", "share", "mention", "rating", "dm"]
+
+
+def db_params() -> dict[str, str]:
+    return {
+        "host": os.environ.get("PARLEY_DB_HOST", "127.0.0.1"),
+        "port": os.environ.get("PARLEY_DB_PORT", "5432"),
+        "user": os.environ.get("PARLEY_DB_USER", "postgres"),
+        "password": os.environ.get("PARLEY_DB_PASSWORD", ""),
+    }
+
+
+def bench_env() -> dict[str, str]:
+    redis_url = os.environ.get("PARLEY_REDIS_URL", "redis://127.0.0.1:6379/7")
+    parts = urlsplit(redis_url)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "PARLEY_DB_NAME": DATABASE,
+        # Its own Redis database: a `make run` next to it keeps its queues.
+        "PARLEY_REDIS_URL": f"{parts.scheme}://{parts.netloc}/9",
+        "PARLEY_META_APP_SECRET": APP_SECRET,
+        "PARLEY_LOG_LEVEL": "WARNING",
+        "PARLEY_DEBUG": "0",
+    }
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Create the database once, migrate, and empty what a previous run left."""
+    with psycopg.connect(dbname="postgres", autocommit=True, **db_params()) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+            admin.execute(f"CREATE DATABASE {DATABASE}")
+    manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+    script = f"""
+from accounts.models import Agency
+from clients.models import Client, InboundEvent, WorkItem
+from clients.services import connect_account, create_client
+from django.db import connection
+agency, _ = Agency.objects.get_or_create(slug="bench", defaults={{"name": "Bench"}})
+client = Client.objects.filter(slug="{CLIENT_SLUG}").first() or create_client(
+    agency=agency, name="Bench Ingest", slug="{CLIENT_SLUG}")
+connect_account(client=client, platform="facebook", external_account_id="{PAGE}",
+    name="Bench Page", access_token="bench-token")
+InboundEvent.objects.all().delete()
+WorkItem.objects.all().delete()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [client.schema_name])
+    tables = [row[0] for row in cursor.fetchall() if row[0].startswith("inbox_")]
+    names = ", ".join(f'{{client.schema_name}}."{{t}}"' for t in tables)
+    cursor.execute("TRUNCATE " + names + " CASCADE")
+"""
+    manage(env, "shell", "-c", script)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_processes(
+    env: dict[str, str], port: int, logs: Path
+) -> dict[str, subprocess.Popen[bytes]]:
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--graceful-timeout",
+            "5",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "-Q",
+            "ingest,outbound,scheduled,reports,default",
+            "--concurrency",
+            "2",
+        ],
+    }
+    logs.mkdir(parents=True, exist_ok=True)
+    return {
+        name: subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for name, command in commands.items()
+    }
+
+
+def wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the web server did not start")
+
+
+# --- Deliveries ------------------------------------------------------------------------------
+
+
+def build_deliveries(events: int, seed: int = 7) -> tuple[list[bytes], set[str]]:
+    """Signed-ready bodies (each a list item; duplicates repeated) and the external ids the
+    events must become."""
+    rng = random.Random(seed)
+    bodies: list[bytes] = []
+    expected: set[str] = set()
+    serial = 0
+    now = int(time.time())
+    while serial < events:
+        size = min(rng.randint(1, 50), events - serial)
+        changes, messaging = [], []
+        for _ in range(size):
+            serial += 1
+            kind = rng.choice(KINDS)
+            external_id, item = event_of(kind, serial, now, rng)
+            expected.add(external_id)
+            (messaging if kind == "dm" else changes).append(item)
+        entry: dict[str, Any] = {"id": PAGE, "time": now}
+        if changes:
+            entry["changes"] = changes
+        if messaging:
+            entry["messaging"] = messaging
+        body = json.dumps({"object": "page", "entry": [entry]}, separators=(",", ":")).encode()
+        bodies.append(body)
+        if rng.random() < DUPLICATED_SHARE:
+            bodies.append(body)  # Meta retried the delivery
+    rng.shuffle(bodies)
+    return bodies, expected
+
+
+TEXTS = [
+    "Is this available in blue?",
+    "Wo bleibt meine Bestellung?",
+    "Czy jest w rozmiarze L?",
+    "Где мой заказ?",
+    "Love it, thanks!",
+    "Charged twice for order 4417, please fix.",
+]
+
+
+def event_of(kind: str, serial: int, now: int, rng: random.Random) -> tuple[str, dict[str, Any]]:
+    person = {"id": f"63{serial:013d}", "name": f"Person {serial}"}
+    post = f"{PAGE}_71{serial // 40:013d}"
+    text = rng.choice(TEXTS)
+    if kind in ("comment", "reply"):
+        comment_id = f"71{serial // 40:013d}_{serial:015d}"
+        parent = (
+            post
+            if kind == "comment" or serial % 40 == 0
+            else f"71{serial // 40:013d}_{serial - 1:015d}"
+        )
+        value = {
+            "from": person,
+            "post_id": post,
+            "comment_id": comment_id,
+            "created_time": now,
+            "item": "comment",
+            "parent_id": parent,
+            "verb": "add",
+            "message": text,
+        }
+        return comment_id, {"field": "feed", "value": value}
+    if kind == "reaction":
+        value = {
+            "from": person,
+            "item": "reaction",
+            "reaction_type": "love",
+            "verb": "add",
+            "post_id": post,
+            "parent_id": post,
+            "created_time": now,
+        }
+        return f"reaction:{post}:{person['id']}", {"field": "feed", "value": value}
+    if kind == "share":
+        value = {
+            "from": person,
+            "item": "share",
+            "verb": "add",
+            "share_id": f"72{serial:013d}",
+            "post_id": f"{person['id']}_72{serial:013d}",
+            "message": text,
+            "created_time": now,
+            "link": f"https://www.facebook.com/{PAGE}/posts/pfbid0{serial // 40}",
+        }
+        return f"share:72{serial:013d}", {"field": "feed", "value": value}
+    if kind == "mention":
+        value = {
+            "post_id": f"{person['id']}_73{serial:013d}",
+            "item": "post",
+            "verb": "add",
+            "sender_id": person["id"],
+            "sender_name": person["name"],
+            "message": text,
+            "created_time": now,
+        }
+        return f"{person['id']}_73{serial:013d}", {"field": "mention", "value": value}
+    if kind == "rating":
+        value = {
+            "item": "rating",
+            "verb": "add",
+            "recommendation_type": "negative",
+            "review_text": text,
+            "reviewer_id": person["id"],
+            "reviewer_name": person["name"],
+            "open_graph_story_id": f"74{serial:013d}",
+            "created_time": now,
+        }
+        return f"74{serial:013d}", {"field": "ratings", "value": value}
+    mid = f"m_bench{serial}"
+    return mid, {
+        "sender": {"id": person["id"]},
+        "recipient": {"id": PAGE},
+        "timestamp": now * 1000,
+        "message": {"mid": mid, "text": text},
+    }
+
+
+def sign(body: bytes) -> str:
+    return "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_all(port: int, bodies: list[bytes], senders: int) -> tuple[list[float], int, float]:
+    """Post every body; return the acknowledgement times (ms), the failures and the wall
+    time of the whole send."""
+    work: queue.Queue[tuple[bytes, str]] = queue.Queue()
+    for body in bodies:
+        work.put((body, sign(body)))
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def sender() -> None:
+        mine: list[float] = []
+        while True:
+            try:
+                body, signature = work.get_nowait()
+            except queue.Empty:
+                break
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request(
+                "POST",
+                "/webhooks/meta/",
+                body=body,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            )
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures[0], time.perf_counter() - started
+
+
+# --- Measuring -------------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its children (gunicorn and Celery fork workers): the
+    largest single process, which is what a per-process limit would meet."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    largest = 0.0
+    for one in pids:
+        try:
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    largest = max(largest, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return largest
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        super().__init__(daemon=True)
+        self.processes = processes
+        self.peak = dict.fromkeys(processes, 0.0)
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            for name, process in self.processes.items():
+                self.peak[name] = max(self.peak[name], rss_mb(process.pid))
+            time.sleep(0.5)
+
+
+def count_processed(cursor: psycopg.Cursor[Any]) -> int:
+    return int(
+        cursor.execute(
+            "SELECT count(*) FROM public.clients_inboundevent WHERE status <> 'pending'"
+        ).fetchone()[0]
+    )
+
+
+def check_interactions(cursor: psycopg.Cursor[Any], expected: set[str]) -> tuple[int, int]:
+    schema = "client_" + CLIENT_SLUG.replace("-", "_")
+    rows = cursor.execute(f"SELECT external_id FROM {schema}.inbox_interaction").fetchall()
+    found = [row[0] for row in rows]
+    duplicates = len(found) - len(set(found))
+    lost = len(expected - set(found))
+    return duplicates, lost
+
+
+def measure_floor(rows: list[tuple[str, str, str]]) -> float:
+    """Rows per second of batched `INSERT ... ON CONFLICT` into a table shaped like the
+    interactions (1,000 rows per statement, each committed)."""
+    with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY,"
+            " platform text NOT NULL, external_id text NOT NULL, text text NOT NULL,"
+            " occurred_at timestamptz NOT NULL, UNIQUE (platform, external_id))"
+        )
+        conn.execute("TRUNCATE bench_floor")
+        started = time.perf_counter()
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            values = ", ".join(["(%s, %s, %s, now())"] * len(chunk))
+            params = [value for row in chunk for value in row]
+            conn.execute(
+                "INSERT INTO bench_floor (platform, external_id, text, occurred_at)"
+                f" VALUES {values} ON CONFLICT (platform, external_id) DO NOTHING",
+                params,
+            )
+        return len(rows) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="20,000 events")
+    parser.add_argument("--events", type=int, help="how many events (default 100,000)")
+    parser.add_argument("--senders", type=int, default=8, help="concurrent senders")
+    args = parser.parse_args()
+    events = args.events or (20_000 if args.quick else 100_000)
+
+    env = bench_env()
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PARLEY_")})
+    print(f"Preparing {DATABASE}…", flush=True)
+    prepare_database(env)
+    bodies, expected = build_deliveries(events)
+    print(f"{len(bodies)} deliveries, {len(expected)} distinct events", flush=True)
+
+    port = free_port()
+    processes = start_processes(env, port, ROOT / ".data" / "bench-ingest-logs")
+    sampler = MemorySampler(processes)
+    try:
+        wait_for_port(port)
+        time.sleep(2)  # let the Celery worker come up too
+        sampler.start()
+        started = time.perf_counter()
+        latencies, failures, send_seconds = send_all(port, bodies, args.senders)
+        print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
+        with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
+            cursor = conn.cursor()
+            stored = int(
+                cursor.execute("SELECT count(*) FROM public.clients_inboundevent").fetchone()[0]
+            )
+            deadline = time.monotonic() + 1800
+            while count_processed(cursor) < stored and time.monotonic() < deadline:
+                time.sleep(0.2)
+            end_to_end = time.perf_counter() - started
+            duplicates, lost = check_interactions(cursor, expected)
+    finally:
+        sampler.running = False
+        for process in processes.values():
+            os.killpg(process.pid, 15)
+        for process in processes.values():
+            process.wait(20)
+    floor = measure_floor([("facebook", external_id, "text") for external_id in sorted(expected)])
+    latencies.sort()
+    events_per_s = len(expected) / end_to_end
+    figures = {
+        "deliveries": len(bodies),
+        "deliveries_per_s": round(len(bodies) / send_seconds, 1),
+        "ack_p50_ms": round(statistics.median(latencies), 2),
+        "ack_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+        "not_acknowledged": failures,
+        "events": len(expected),
+        "events_per_s": round(events_per_s, 1),
+        "duplicates": duplicates,
+        "lost": lost,
+        "web_rss_mb": round(sampler.peak["web"], 1),
+        "worker_rss_mb": round(sampler.peak["worker"], 1),
+        "floor_events_per_s": round(floor, 1),
+        "ratio_to_floor": round(events_per_s / floor, 3),
+    }
+    for key, value in figures.items():
+        print(f"{key:>20}: {value}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
