@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Callable
 from types import ModuleType
@@ -70,6 +71,18 @@ def _urlconf_for(client: Client) -> ModuleType:
     return urlconf
 
 
+_public_row: list[Client] = []
+
+
+def _public_client() -> Client:
+    """The public tenant (created by a migration, never changed): read once per process, a
+    copy per request, since the middleware sets attributes on it. Every agency page and every
+    webhook used to pay a query for it."""
+    if not _public_row:
+        _public_row.append(Client.objects.get(schema_name=get_public_schema_name()))
+    return copy.copy(_public_row[0])
+
+
 class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
     """django-tenants' subfolder routing, with two changes.
 
@@ -83,7 +96,7 @@ class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
         connection.set_schema_to_public()  # type: ignore[attr-defined]
         prefix = f"/{get_subfolder_prefix()}/"
         if not request.path.startswith(prefix):
-            tenant = Client.objects.get(schema_name=get_public_schema_name())
+            tenant = _public_client()
             tenant.domain_url = self.hostname_from_request(request)
             request.tenant = tenant  # type: ignore[attr-defined]
             self.setup_url_routing(request, force_public=True)
@@ -103,7 +116,7 @@ class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
         set_urlconf(request.urlconf)  # type: ignore[attr-defined]
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
-        request.tenant = Client.objects.get(schema_name=get_public_schema_name())  # type: ignore[attr-defined]
+        request.tenant = _public_client()  # type: ignore[attr-defined]
         request.unknown_client = True  # type: ignore[attr-defined]
         self.setup_url_routing(request, force_public=True)
         connection.set_tenant(request.tenant)  # type: ignore[attr-defined]

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # After this many failed attempts an event is parked as failed for an operator to look at.
 MAX_PROCESSING_ATTEMPTS = 5
+# The most events one processing transaction takes (its own, and others still pending).
+BATCH_LIMIT = 500
 _INSERT_CHUNK = 1000
 
 
@@ -218,15 +220,19 @@ def process_inbound_events(*, event_ids: list[int]) -> None:
                 record_processing_failure(event_id=event_id, error=error)
 
 
+def _enriching_platforms() -> list[str]:
+    """Platforms some of whose events need a fetch before they can be read."""
+    from clients.models import Platform
+
+    return [p for p in Platform.values if hasattr(get_connector(p), "enrich_event")]
+
+
 def _events_to_enrich(event_ids: list[int]) -> list[int]:
-    enriching = [
-        platform
-        for platform in ("instagram", "google_business", "facebook", "x")
-        if hasattr(get_connector(platform), "enrich_event")
-    ]
     return list(
         InboundEvent.objects.filter(
-            pk__in=event_ids, status=InboundEvent.Status.PENDING, platform__in=enriching
+            pk__in=event_ids,
+            status=InboundEvent.Status.PENDING,
+            platform__in=_enriching_platforms(),
         ).values_list("id", flat=True)
     )
 
@@ -248,6 +254,17 @@ def _process_batch(event_ids: list[int]) -> None:
         .filter(pk__in=event_ids, status=InboundEvent.Status.PENDING)
         .order_by("id")
     )
+    if len(events) < BATCH_LIMIT:
+        # Under load, take along what other deliveries left pending: the fixed cost of a
+        # batch is then shared by many events, and their own tasks find nothing left to do.
+        # Events that need a fetch first wait for their own task (it fetches).
+        events += list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=InboundEvent.Status.PENDING)
+            .exclude(pk__in=event_ids)
+            .exclude(platform__in=_enriching_platforms())
+            .order_by("received_at")[: BATCH_LIMIT - len(events)]
+        )
     if not events:
         return
     accounts = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from clients.models import Client, InboundEvent, WorkItem
@@ -140,8 +141,9 @@ def test_batch_and_one_by_one_end_in_the_same_inbox(
 
     with django_capture_on_commit_callbacks(execute=False):
         batch_ids = [i for d in deliveries(PAGE_A) for i in store_inbound_events(split_delivery(d))]
-        alone_ids = [i for d in deliveries(PAGE_B) for i in store_inbound_events(split_delivery(d))]
         process_inbound_events(event_ids=batch_ids)
+        # Stored only now: a batch also takes along whatever else is pending.
+        alone_ids = [i for d in deliveries(PAGE_B) for i in store_inbound_events(split_delivery(d))]
         for event_id in alone_ids:
             process_inbound_event(event_id=event_id)
 
@@ -174,14 +176,37 @@ def test_a_batch_takes_a_fixed_number_of_queries(
         return ids
 
     with django_capture_on_commit_callbacks(execute=False):
-        small, large = comments(0, 5), comments(100, 200)
-        # Which events need a fetch; lock and read the events, the accounts; per client: the
+        small = comments(0, 5)
+        # Which events need a fetch; lock and read the events (its own, then others pending),
+        # the accounts; per client: the
         # schema switch, what is known already, contacts (2), parents, conversations (2),
         # interactions, escalation rules, the refresh (lock, list fields, search documents,
         # read back), work items, automation rules; the events' outcome; back to public.
         # The same for 5 events as for 200.
-        with django_assert_max_num_queries(21) as few:
+        with django_assert_max_num_queries(22) as few:
             process_inbound_events(event_ids=small)
+        large = comments(100, 200)
         with django_assert_max_num_queries(len(few.captured_queries)):
             process_inbound_events(event_ids=large)
     assert InboundEvent.objects.filter(status="processed").count() == 205
+
+
+def test_a_batch_takes_along_what_other_deliveries_left_pending(
+    cast: Cast, session_clients: SessionClients, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        first = store_inbound_events(split_delivery(deliveries(PAGE_A)[0]))
+        others = [
+            i for d in deliveries(PAGE_B)[:4] for i in store_inbound_events(split_delivery(d))
+        ]
+        process_inbound_events(event_ids=first)
+    assert set(
+        InboundEvent.objects.filter(pk__in=first + others).values_list("status", flat=True)
+    ) == {"processed"}
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        CaptureQueriesContext(connection) as late,
+    ):
+        process_inbound_events(event_ids=others)  # their own task: nothing left to do
+    # Which need a fetch, lock its own (none left), look for others; the savepoint pair.
+    assert len(late.captured_queries) <= 5
