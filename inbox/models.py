@@ -267,6 +267,13 @@ class Interaction(models.Model):
                 condition=models.Q(direction="inbound"),
                 name="interaction_inbound_recent_idx",
             ),
+            # A conversation's latest inbound message (inbox.workflow.refresh_conversations),
+            # in one index: without it the planner may AND the two above over every row.
+            models.Index(
+                fields=["conversation", "-occurred_at"],
+                condition=models.Q(direction="inbound"),
+                name="interaction_conv_inbound_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -223,12 +223,31 @@ def send_message(
 # --- Connect -----------------------------------------------------------------------------
 
 
+def long_lived_user_token(user_token: str) -> str:
+    """Meta's login gives a user token that lasts about an hour; Page tokens read with a
+    long-lived one do not expire, so the Pages keep working after the login is forgotten."""
+    app = settings.OAUTH_PROVIDERS["meta"]
+    body = graph_call(
+        "GET",
+        "oauth/access_token",
+        access_token=user_token,
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "fb_exchange_token": user_token,
+        },
+    )
+    return str(body.get("access_token") or user_token)
+
+
 def discover_pages(user_token: str) -> list[dict[str, Any]]:
-    """The Pages the person manages, each with its Page token and Instagram account."""
+    """The Pages the person manages, each with its (non-expiring) Page token and Instagram
+    account."""
     body = graph_call(
         "GET",
         "me/accounts",
-        access_token=user_token,
+        access_token=long_lived_user_token(user_token),
         params={"fields": "id,name,access_token,instagram_business_account{id,username}"},
     )
     return [page for page in body.get("data") or [] if isinstance(page, dict) and page.get("id")]

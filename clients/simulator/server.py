@@ -317,6 +317,15 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ]
         return 200, {"data": pages}
 
+    def _long_lived_token(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        if params.get("grant_type") != "fb_exchange_token" or not params.get("fb_exchange_token"):
+            return error_answer("meta", 400, "(#100) grant_type and fb_exchange_token are required")
+        return 200, {
+            "access_token": f"long-lived-{secrets.token_urlsafe(12)}",
+            "token_type": "bearer",
+            "expires_in": 5_184_000,
+        }
+
     def _subscribed_apps(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         return 200, {"success": True}
 
@@ -596,6 +605,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/messages/?$"), _messages),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/blocked/?$"), _block),
         ("GET", re.compile(_V + r"/me/accounts/?$"), _my_pages),
+        ("GET", re.compile(_V + r"/oauth/access_token/?$"), _long_lived_token),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("DELETE", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("POST", re.compile(_V + r"/(?P<object_id>[\w.-]+)/?$"), _moderate_object),

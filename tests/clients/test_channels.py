@@ -66,6 +66,11 @@ def test_meta_flow_lists_the_pages_connects_the_chosen_one_and_subscribes_it(
     assert (page.platform, page.name, page.status) == ("facebook", "Simulated Page", "active")
     assert decrypt_token(page.access_token_encrypted).startswith("page-token-")
     assert "page-token-" not in page.access_token_encrypted  # encrypted at rest
+    # The hour-long login token was exchanged for a long-lived one before reading the Pages.
+    [exchange] = [r for r in simulator.requests if r["path"].endswith("/oauth/access_token")]
+    [pages] = [r for r in simulator.requests if r["path"].endswith("/me/accounts")]
+    assert exchange["query"]["grant_type"] == "fb_exchange_token"
+    assert pages["authorization"].startswith("Bearer long-lived-")
     [subscribe] = [r for r in simulator.requests if r["path"].endswith("/subscribed_apps")]
     assert subscribe["method"] == "POST"
     assert "feed" in subscribe["body"]["subscribed_fields"]
