@@ -185,3 +185,93 @@ def test_only_people_who_may_moderate_and_only_their_clients_items(
     assert "Unknown action." in unknown.content.decode()
     with tenant_context(session_clients.client_a):
         assert not ModerationAction.objects.exists()
+
+
+# (platform, kind, action, account id, the call the platform gets: method, path, body/query)
+PLATFORM_CALLS = [
+    ("instagram", "comment", "hide", "17841400000000001", "POST", "/v21.0/{id}", {"hide": "true"}),
+    ("instagram", "comment", "delete", "17841400000000001", "DELETE", "/v21.0/{id}", {}),
+    ("messenger", "dm", "block", None, "POST", "/v21.0/{page}/blocked", {"psid": "{person}"}),
+    ("x", "comment", "hide", "2244994945", "PUT", "/2/tweets/{id}/hidden", {"hidden": True}),
+    (
+        "youtube",
+        "comment",
+        "hide",
+        "UCchannel",
+        "POST",
+        "/youtube/v3/comments/setModerationStatus",
+        {"id": "{id}", "moderationStatus": "heldForReview"},
+    ),
+    (
+        "youtube",
+        "comment",
+        "block",
+        "UCchannel",
+        "POST",
+        "/youtube/v3/comments/setModerationStatus",
+        {"id": "{id}", "moderationStatus": "rejected", "banAuthor": "true"},
+    ),
+    (
+        "tiktok",
+        "comment",
+        "hide",
+        "bc-1",
+        "POST",
+        "/open_api/v1.3/business/comment/hide/",
+        {"comment_id": "{id}", "action": "HIDE"},
+    ),
+    ("linkedin", "comment", "delete", "urn:li:organization:1", "DELETE", None, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("platform", "kind", "action", "account_id", "method", "path", "expected"), PLATFORM_CALLS
+)
+def test_each_platforms_moderation_call(
+    cast: Cast,
+    session_clients: SessionClients,
+    simulator: Simulator,
+    in_client_a: Any,
+    django_capture_on_commit_callbacks: Any,
+    platform: str,
+    kind: str,
+    action: str,
+    account_id: str | None,
+    method: str,
+    path: str | None,
+    expected: dict[str, Any],
+) -> None:
+    account = cast.page_a
+    if account_id is not None:
+        account = connect_account(
+            client=session_clients.client_a,
+            platform=platform,
+            external_account_id=account_id,
+            name=platform,
+            access_token="token",
+        )
+    item = make_comment(account)
+    Interaction.objects.filter(pk=item.pk).update(platform=platform, kind=kind)
+    if platform == "linkedin":
+        Interaction.objects.filter(pk=item.pk).update(
+            external_id="urn:li:comment:(urn:li:activity:7,7001)"
+        )
+        item.conversation.post_external_id = "urn:li:share:7"
+        item.conversation.save(update_fields=["post_external_id"])
+    item.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        requested = request_moderation(interaction=item, action=action, actor=cast.agent_a)
+    requested.refresh_from_db()
+    assert (requested.status, requested.error_message) == ("done", "")
+    [call] = [r for r in simulator.requests if not r["path"].startswith("/oauth/")]
+    assert call["method"] == method
+    values = {"id": item.external_id, "page": cast.page_a.external_account_id}
+    values["person"] = item.contact.external_id  # type: ignore[union-attr]
+    if path is None:  # LinkedIn: the post, the comment's own id, and the organization acting
+        assert call["path"] == "/rest/socialActions/urn%3Ali%3Ashare%3A7/comments/7001"
+        assert call["query"] == {"actor": "urn:li:organization:1"}
+        return
+    assert call["path"] == path.format(**values)
+    sent = {**call["query"], **call["body"]}
+    for key, value in expected.items():
+        assert sent[key] == (value.format(**values) if isinstance(value, str) else value)
