@@ -207,12 +207,16 @@ def process_inbound_events(*, event_ids: list[int]) -> None:
             continue
         if refusal:
             _settle(event_id, InboundEvent.Status.SKIPPED, refusal)
+    claimed: list[int] = []
     try:
         with transaction.atomic():
-            _process_batch(event_ids)
+            _process_batch(event_ids, claimed)
     except Exception:
-        logger.exception("Batch of %d events failed; processing them one by one", len(event_ids))
-        for event_id in event_ids:
+        # Including what the batch took along from other deliveries: their own tasks may
+        # have found them locked and moved on.
+        everything = list(dict.fromkeys([*event_ids, *claimed]))
+        logger.exception("Batch of %d events failed; processing them one by one", len(everything))
+        for event_id in everything:
             try:
                 process_inbound_event(event_id=event_id)
             except Exception as error:
@@ -246,7 +250,8 @@ def _settle(event_id: int, status: str, last_error: str = "") -> None:
     )
 
 
-def _process_batch(event_ids: list[int]) -> None:
+def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
+    """The batch itself; `claimed` receives the ids of every event it locked."""
     from inbox.ingest import ingest_batch
 
     events = list(
@@ -265,6 +270,7 @@ def _process_batch(event_ids: list[int]) -> None:
             .exclude(platform__in=_enriching_platforms())
             .order_by("received_at")[: BATCH_LIMIT - len(events)]
         )
+    claimed.extend(event.pk for event in events)
     if not events:
         return
     accounts = {

@@ -12,7 +12,12 @@ from django_tenants.utils import tenant_context
 
 from clients.models import Client, InboundEvent, WorkItem
 from clients.platforms.meta import split_delivery
-from clients.services import process_inbound_event, process_inbound_events, store_inbound_events
+from clients.services import (
+    connect_account,
+    process_inbound_event,
+    process_inbound_events,
+    store_inbound_events,
+)
 from clients.simulator.generator import feed_comment_delivery, messenger_delivery
 from escalation.models import EscalationRule
 from inbox.models import Contact, Conversation, Interaction
@@ -210,3 +215,34 @@ def test_a_batch_takes_along_what_other_deliveries_left_pending(
         process_inbound_events(event_ids=others)  # their own task: nothing left to do
     # Which need a fetch, lock its own (none left), look for others; the savepoint pair.
     assert len(late.captured_queries) <= 5
+
+
+def test_a_failing_batch_falls_back_to_one_by_one_and_parks_only_the_bad_event(
+    cast: Cast, session_clients: SessionClients, django_capture_on_commit_callbacks: Any
+) -> None:
+    # A client whose schema is gone: anything routed to it fails inside the batch.
+    broken = Client(
+        schema_name="client_without_schema",
+        slug="broken",
+        name="Broken",
+        agency=session_clients.agency,
+    )
+    broken.auto_create_schema = False
+    broken.save()
+    connect_account(
+        client=broken,
+        platform="facebook",
+        external_account_id="105000000000666",
+        name="Broken Page",
+        access_token="t",
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        bad = store_inbound_events(split_delivery(deliveries("105000000000666")[0]))
+        good = store_inbound_events(split_delivery(deliveries(PAGE_A)[0]))
+        process_inbound_events(event_ids=bad)  # takes `good` along, then fails
+
+    statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+    assert statuses[good[0]] == "processed"  # taken along, then processed on its own
+    failed = InboundEvent.objects.get(pk=bad[0])
+    assert (failed.status, failed.attempts) == ("pending", 1)
+    assert "does not exist" in failed.last_error, failed.last_error
