@@ -213,3 +213,32 @@ def test_operator_page_is_for_staff_only(client: HttpClient, cast: Cast) -> None
     cast.owner.is_staff = True
     cast.owner.save()
     assert client.get("/agency/inbound-events/").status_code == 200
+
+
+def test_operators_replay_parked_deliveries_and_nobody_else_can(
+    client: HttpClient, cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from clients.models import InboundEvent
+
+    parked = InboundEvent.objects.create(
+        platform="facebook",
+        account_external_id=cast.page_a.external_account_id,
+        dedupe_key="parked-1",
+        payload={},
+        status="failed",
+        attempts=5,
+        last_error="RuntimeError: boom",
+    )
+    login(client, cast.owner)
+    assert client.post(f"/agency/inbound-events/{parked.pk}/replay/").status_code == 404
+    cast.owner.is_staff = True
+    cast.owner.save()
+    with django_capture_on_commit_callbacks(execute=False) as scheduled:
+        response = client.post(f"/agency/inbound-events/{parked.pk}/replay/")
+    assert response.status_code == 302
+    parked.refresh_from_db()
+    assert (parked.status, parked.attempts) == ("pending", 0)
+    assert len(scheduled) == 1  # processing is queued after the commit
+    # Already pending: nothing to replay, and an unknown id is simply not found.
+    assert client.post(f"/agency/inbound-events/{parked.pk}/replay/").status_code == 404
+    assert client.post("/agency/inbound-events/replay/").status_code == 302
