@@ -10,6 +10,7 @@ urlpatterns = [
     path("escalation/", include("escalation.urls")),
     path("channels/", include("clients.channel_urls")),
     path("api/v1/", include("guidelines.api.urls")),
+    path("api/v1/", include("inbox.api.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

@@ -275,3 +275,45 @@ def test_each_platforms_moderation_call(
     sent = {**call["query"], **call["body"]}
     for key, value in expected.items():
         assert sent[key] == (value.format(**values) if isinstance(value, str) else value)
+
+
+def test_the_api_says_what_is_possible_and_refuses_the_rest_plainly(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with tenant_context(session_clients.client_a):
+        item = make_comment(cast.page_a)
+        Interaction.objects.filter(pk=item.pk).update(platform="instagram")
+    connection.set_schema_to_public()
+    api = f"/clients/client-a/api/v1/interactions/{item.pk}/moderation"
+
+    client.force_login(cast.viewer_a)
+    state = client.get(api).json()
+    assert {o["action"]: o["available"] for o in state["options"]} == {
+        "hide": True,
+        "delete": True,
+        "block": False,
+    }
+    [block] = [o for o in state["options"] if o["action"] == "block"]
+    assert block["reason"].startswith("Instagram has no API to block people")
+    assert client.post(api, {"action": "hide"}, content_type="application/json").status_code == 403
+
+    client.force_login(cast.agent_a)
+    refused = client.post(api, {"action": "block"}, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "not_supported"
+    assert refused.json()["detail"].startswith("Instagram has no API to block people")
+    invalid = client.post(api, {"action": "explode"}, content_type="application/json")
+    assert (invalid.status_code, list(invalid.json()["field_errors"])) == (400, ["action"])
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = client.post(api, {"action": "hide"}, content_type="application/json")
+    assert accepted.status_code == 202
+    assert accepted.json()["status"] == "pending"
+    assert [h["status"] for h in client.get(api).json()["history"]] == ["done"]
+
+    client.force_login(cast.agent_b)  # another client's agent: not found, as for a missing one
+    other = f"/clients/client-b/api/v1/interactions/{item.pk}/moderation"
+    assert client.get(other).status_code == 404
