@@ -266,6 +266,19 @@ def meta_delivery(kind: str, *, account_id: str, language: str) -> dict[str, Any
                 page_id=account_id, person_id=person_id, text=_text(language)
             )
             return {**delivery, "object": "instagram"}
+        case "instagram_story_mention":
+            delivery = messenger_delivery(
+                page_id=account_id,
+                person_id=person_id,
+                text="",
+                attachments=[
+                    {
+                        "type": "story_mention",
+                        "payload": {"url": f"https://lookaside.fbsbx.com/story/{_digits(12)}"},
+                    }
+                ],
+            )
+            return {**delivery, "object": "instagram"}
         case _:
             raise ValueError(f"no Meta delivery of kind {kind!r}")
     return {
@@ -321,9 +334,9 @@ def x_delivery(kind: str, *, account_id: str, language: str) -> dict[str, Any]:
                 "direct_message_events": [event],
                 "users": {person_id: {**user, "id": person_id}},
             }
-        case "follow":
+        case "follow" | "unfollow":
             event = {
-                "type": "follow",
+                "type": kind,
                 "created_timestamp": str(now_ms),
                 "target": {"id": account_id},
                 "source": {**user, "id": person_id},
@@ -464,3 +477,30 @@ def seed_simulator(simulator_url: str, collection: str, items: list[dict[str, An
 
 def post_google_push(url: str, envelope: Any, *, token: str) -> httpx.Response:
     return httpx.post(url, params={"token": token}, json=envelope, timeout=10)
+
+
+def instagram_mention(account_id: str, *, language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An Instagram comment mention: (the webhook delivery, which carries ids only, and what
+    the simulator must answer to the enrichment fetch, §1.8)."""
+    _person_id, _name, handle = _person(language)
+    comment_id, media_id = _digits(17), _digits(17)
+    fetched = {
+        "id": comment_id,
+        "text": f"@brand {_text(language)}",
+        "username": handle,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime()),
+        "media": {"id": media_id, "permalink": f"https://www.instagram.com/p/{_digits(8)}/"},
+    }
+    delivery = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": account_id,
+                "time": int(time.time()),
+                "changes": [
+                    {"field": "mentions", "value": {"comment_id": comment_id, "media_id": media_id}}
+                ],
+            }
+        ],
+    }
+    return delivery, fetched

@@ -14,8 +14,14 @@ from clients.simulator import generator
 # What each platform sends, and how it reaches Parley.
 WEBHOOK_KINDS = {
     "facebook": ["comment", "comment", "dm", "like", "share", "mention", "review"],
-    "instagram": ["instagram_comment", "instagram_dm"],
-    "x": ["mention", "comment", "dm", "follow", "like"],
+    "instagram": [
+        "instagram_comment",
+        "instagram_comment",
+        "instagram_dm",
+        "instagram_mention",
+        "instagram_story_mention",
+    ],
+    "x": ["mention", "comment", "dm", "follow", "like", "unfollow"],
 }
 POLLED = ("google_business", "youtube", "linkedin", "tiktok")
 
@@ -64,7 +70,12 @@ class Command(BaseCommand):
         external_id = account.external_account_id
         if account.platform in ("facebook", "instagram"):
             kind = random.choice(WEBHOOK_KINDS[account.platform])  # noqa: S311
-            payload = generator.meta_delivery(kind, account_id=external_id, language=language)
+            if kind == "instagram_mention":
+                payload, fetched = generator.instagram_mention(external_id, language=language)
+                # What the enrichment fetch will find (the notification carries ids only).
+                generator.seed_simulator(simulator, f"ig-mentions:{fetched['id']}", [fetched])
+            else:
+                payload = generator.meta_delivery(kind, account_id=external_id, language=language)
             response = generator.post_meta_delivery(
                 f"{base_url}/webhooks/meta/", payload, app_secret=settings.META_APP_SECRET
             )
