@@ -25,12 +25,12 @@ from clients.platforms.base import (
 )
 from escalation.rules import Facts, active_rules, apply_escalation_rules, matching_rules
 from inbox import automation
-from inbox.analysis import analyze
 from inbox.models import AutoReplyRule, Contact, Conversation, Interaction
 from inbox.services import (
-    KINDS_THAT_MAY_NEED_A_REPLY,
     REPLYABLE_KINDS,
     ingest_interaction,
+    new_interaction_fields,
+    read_message,
 )
 from inbox.workflow import refresh_conversations, wake_on_new_message
 
@@ -86,43 +86,16 @@ def _split(
 def _ingest_new(fresh: list[_New]) -> None:
     contacts = _upsert_contacts([item.normalized for item in fresh])
     conversations = _upsert_conversations(fresh, contacts)
-    client = getattr(connection, "tenant", None)
-    fallback_language = getattr(client, "default_language", "en")
     interactions = []
     for item in fresh:
         normalized = item.normalized
-        reading = (
-            analyze(normalized.text, fallback_language=fallback_language)
-            if normalized.text.strip()
-            else None
-        )
-        conversation = conversations[(item.account.pk, item.thread_key)]
-        contact = _contact_of(normalized, contacts)
         item.interaction = Interaction(
             platform=normalized.platform,
-            connected_account=item.account,
-            conversation=conversation,
-            contact=contact,
-            kind=normalized.kind,
-            direction=normalized.direction,
             external_id=normalized.external_id,
-            parent_external_id=normalized.parent_external_id,
-            text=normalized.text,
-            attachments=list(normalized.attachments),
-            permalink=normalized.permalink,
-            rating=normalized.rating,
-            recommendation=normalized.recommendation,
-            reaction=normalized.reaction,
-            occurred_at=normalized.occurred_at,
-            platform_updated_at=normalized.occurred_at,
-            needs_reply=bool(
-                reading and reading.needs_reply and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY
-            ),
-            language=reading.language if reading else "",
-            sentiment=reading.sentiment if reading else "",
-            sentiment_score=reading.sentiment_score if reading else None,
-            is_spam=bool(reading and reading.is_spam),
-            is_abusive=bool(reading and reading.is_abusive),
+            connected_account=item.account,
+            conversation=conversations[(item.account.pk, item.thread_key)],
+            contact=_contact_of(normalized, contacts),
+            **new_interaction_fields(normalized, read_message(normalized)),
         )
         interactions.append(item.interaction)
     Interaction.objects.bulk_create(interactions)

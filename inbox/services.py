@@ -70,7 +70,7 @@ def ingest_interaction(
     conversation = _upsert_conversation(
         normalized, connected_account, contact=contact if is_inbound else None
     )
-    reading = _read(normalized) if is_inbound else None
+    reading = read_message(normalized) if is_inbound else None
     interaction, created = Interaction.objects.get_or_create(
         platform=normalized.platform,
         external_id=normalized.external_id,
@@ -78,24 +78,7 @@ def ingest_interaction(
             "connected_account": connected_account,
             "conversation": conversation,
             "contact": contact,
-            "kind": normalized.kind,
-            "direction": normalized.direction,
-            "parent_external_id": normalized.parent_external_id,
-            "text": normalized.text,
-            "attachments": list(normalized.attachments),
-            "permalink": normalized.permalink,
-            "rating": normalized.rating,
-            "recommendation": normalized.recommendation,
-            "reaction": normalized.reaction,
-            "occurred_at": normalized.occurred_at,
-            "platform_updated_at": normalized.occurred_at,
-            "needs_reply": bool(
-                reading
-                and reading.needs_reply
-                and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY
-                and normalized.action != InteractionAction.DELETED
-            ),
-            **_analysis_fields(reading),
+            **new_interaction_fields(normalized, reading),
         },
     )
     if not created:
@@ -134,7 +117,34 @@ def ingest_interaction(
     return interaction
 
 
-def _read(normalized: NormalizedInteraction) -> Analysis | None:
+def new_interaction_fields(
+    normalized: NormalizedInteraction, reading: Analysis | None
+) -> dict[str, object]:
+    """The columns of a new interaction, from its event and the reading of its text (the
+    same for one event and for a batch, inbox/ingest.py)."""
+    return {
+        "kind": normalized.kind,
+        "direction": normalized.direction,
+        "parent_external_id": normalized.parent_external_id,
+        "text": normalized.text,
+        "attachments": list(normalized.attachments),
+        "permalink": normalized.permalink,
+        "rating": normalized.rating,
+        "recommendation": normalized.recommendation,
+        "reaction": normalized.reaction,
+        "occurred_at": normalized.occurred_at,
+        "platform_updated_at": normalized.occurred_at,
+        "needs_reply": bool(
+            reading
+            and reading.needs_reply
+            and normalized.kind in KINDS_THAT_MAY_NEED_A_REPLY
+            and normalized.action != InteractionAction.DELETED
+        ),
+        **_analysis_fields(reading),
+    }
+
+
+def read_message(normalized: NormalizedInteraction) -> Analysis | None:
     """The analysis of an inbound message's text; None when there is nothing to read."""
     if not normalized.text.strip():
         return None
