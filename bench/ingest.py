@@ -3,8 +3,8 @@
     .venv/bin/python bin/services.py run -- .venv/bin/python bench/ingest.py [--quick]
 
 Starts the app as `make run` does (gunicorn with 3 sync workers, a Celery worker with
-concurrency 2) on a database of its own (`parley_bench_ingest`, emptied each run) and a Redis
-database of its own. Then:
+concurrency 2 at a lower CPU priority) on a database of its own (`parley_bench_ingest`,
+emptied each run) and a Redis database of its own. Then:
 
 1. builds N signed Meta deliveries of mixed kinds (comments, replies, reactions, shares,
    mentions, ratings, Messenger messages), 1 to 50 events each; 10% are sent twice;
@@ -126,7 +126,10 @@ def start_processes(
             "--graceful-timeout",
             "5",
         ],
-        "worker": [
+        "worker": [  # niced, as make run starts it (bin/run.py)
+            "nice",
+            "-n",
+            "10",
             str(bin_dir / "celery"),
             "-A",
             "config",

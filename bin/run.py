@@ -104,7 +104,12 @@ def main() -> int:
                 "--log-level",
                 "warning",
             ],
+            # Below the web server's priority: acknowledging a platform's webhook comes
+            # first (they time out and retry); the stored backlog drains in the CPU left.
             "worker": [
+                "nice",
+                "-n",
+                "10",
                 str(bin_dir / "celery"),
                 "-A",
                 "config",
