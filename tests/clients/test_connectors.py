@@ -476,3 +476,36 @@ def test_instagram_mention_is_fetched_then_answered_where_it_was_made(
         "comment_id": "17894227972186120",
         "message": "Hi Jane, DM us please.",
     }
+
+
+def test_engagement_and_reviews_read_as_what_happened(
+    client: HttpClient,
+    cast: Cast,
+    x_account: ConnectedAccount,
+    location: ConnectedAccount,
+    session_clients: SessionClients,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    deliver_x(client, "x_follow", django_capture_on_commit_callbacks)
+    deliver_x(client, "x_favorite", django_capture_on_commit_callbacks)
+    simulator.seed(f"reviews:{LOCATION}", [review("R5", stars="FOUR")])
+    with django_capture_on_commit_callbacks(execute=False):
+        poll_account(account_id=location.pk)
+    process_pending(django_capture_on_commit_callbacks)
+    client.force_login(cast.agent_a)
+    with in_client_a(session_clients):
+        pages = {
+            kind: client.get(
+                f"/clients/client-a/inbox/interactions/{Interaction.objects.get(kind=kind).pk}/"
+            ).content.decode()
+            for kind in ("follow", "like", "review")
+        }
+    assert "Followed the account" in pages["follow"]
+    assert "Reacted: like" in pages["like"]
+    assert "★★★★☆" in pages["review"]
+    # Engagement waits for nobody; listed with everything, it says what happened.
+    waiting = client.get("/clients/client-a/inbox/").content.decode()
+    assert "Followed the account" not in waiting
+    listing = client.get("/clients/client-a/inbox/?view=all&kind=follow").content.decode()
+    assert "Followed the account" in listing
