@@ -228,6 +228,14 @@ def eager_retries() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _public_schema_afterwards() -> Iterator[None]:
+    """A request to a client's page leaves the connection in that client's schema; the next
+    test must not start there."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache (this worker's own Redis database): what one test
     cached, such as the agency queue's counts, must not answer for the next."""
