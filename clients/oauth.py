@@ -130,6 +130,8 @@ def authorization_url(platform: str, *, state: str, redirect_uri: str, code_chal
     }
     if provider.name == "google":
         query |= {"access_type": "offline", "prompt": "consent"}  # a refresh token every time
+    if provider.name == "tiktok":
+        query["app_id"] = provider.client_id  # TikTok's business portal names it so
     return f"{provider.authorize_url}?{urlencode(query)}"
 
 
@@ -171,13 +173,27 @@ def revoke(platform: str, token: str) -> None:
 
 
 def _token_call(provider: Provider, form: dict[str, str]) -> Tokens:
-    _, body = request_json(
-        "POST",
-        provider.token_url,
-        product=provider.name,
-        data={**form, "client_id": provider.client_id, "client_secret": provider.client_secret},
-        read_error=_read_oauth_error,
-    )
+    credentials = {"client_id": provider.client_id, "client_secret": provider.client_secret}
+    if provider.name == "tiktok":
+        # TikTok's Business API takes JSON and calls the code `auth_code`.
+        payload = {**form, **credentials}
+        if "code" in payload:
+            payload["auth_code"] = payload.pop("code")
+        _, body = request_json(
+            "POST",
+            provider.token_url,
+            product=provider.name,
+            json_body=payload,
+            read_error=_read_oauth_error,
+        )
+    else:
+        _, body = request_json(
+            "POST",
+            provider.token_url,
+            product=provider.name,
+            data={**form, **credentials},
+            read_error=_read_oauth_error,
+        )
     body = as_object(body)
     data = as_object(body.get("data")) or body  # TikTok wraps its answer in "data"
     access_token = str(data.get("access_token") or "")

@@ -69,10 +69,11 @@ def _authorize(state: SimulatorState, platform: str, query: dict[str, str]) -> A
 
 
 def _token(state: SimulatorState, platform: str, params: dict[str, Any]) -> Answer:
-    grant = params.get("grant_type") or ("authorization_code" if params.get("code") else "")
+    code = str(params.get("code") or params.get("auth_code") or "")  # TikTok: auth_code
+    grant = params.get("grant_type") or ("authorization_code" if code else "")
     with state.lock:
         if grant == "authorization_code":
-            issued = state.oauth_codes.pop(str(params.get("code") or ""), None)
+            issued = state.oauth_codes.pop(code, None)
             if (
                 issued is None
                 or issued["platform"] != platform

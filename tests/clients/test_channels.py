@@ -111,6 +111,8 @@ def test_every_platform_connects_through_its_own_flow(
     tokens = [r for r in simulator.requests if r["path"].endswith("/token")]
     assert tokens[-1]["body"]["grant_type"] == "authorization_code"
     assert tokens[-1]["body"]["code_verifier"]
+    if platform == "tiktok":  # TikTok's Business API: JSON, and the code is `auth_code`
+        assert "auth_code" in tokens[-1]["body"]
     if platform in ("x", "google_business", "youtube", "linkedin", "tiktok"):
         assert account.refresh_token_encrypted
         assert account.token_expires_at is not None
