@@ -186,6 +186,17 @@ def _token_call(provider: Provider, form: dict[str, str]) -> Tokens:
             json_body=payload,
             read_error=_read_oauth_error,
         )
+    elif provider.name == "x":
+        # X wants a confidential client's credentials as HTTP Basic, not in the form.
+        basic = base64.b64encode(f"{provider.client_id}:{provider.client_secret}".encode())
+        _, body = request_json(
+            "POST",
+            provider.token_url,
+            product=provider.name,
+            headers={"Authorization": f"Basic {basic.decode()}"},
+            data={**form, "client_id": provider.client_id},
+            read_error=_read_oauth_error,
+        )
     else:
         _, body = request_json(
             "POST",

@@ -21,14 +21,26 @@ Answer = tuple[int, Any, dict[str, str]]
 
 
 def oauth_route(
-    state: SimulatorState, method: str, path: str, query: dict[str, str], body: dict[str, Any]
+    state: SimulatorState,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    body: dict[str, Any],
+    headers: dict[str, str],
 ) -> Answer:
     parts = path.strip("/").split("/")
     if len(parts) != 3 or parts[1] not in PLATFORMS:
         return 404, {"error": "not_found"}, {}
     platform, action = parts[1], parts[2]
     state.record(
-        {"method": method, "path": path, "query": query, "body": body, "received_at": time.time()}
+        {
+            "method": method,
+            "path": path,
+            "query": query,
+            "body": body,
+            "headers": headers,
+            "received_at": time.time(),
+        }
     )
     if action == "authorize" and method == "GET":
         return _authorize(state, platform, query)

@@ -188,7 +188,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if url.path.startswith("/oauth/"):
             from clients.simulator.oauth import oauth_route
 
-            status, payload, headers = oauth_route(self.state, method, url.path, query, body)
+            status, payload, headers = oauth_route(
+                self.state,
+                method,
+                url.path,
+                query,
+                body,
+                {k.lower(): v for k, v in self.headers.items()},
+            )
             self._send(status, payload, headers)
             return
         self.state.record(

@@ -113,6 +113,9 @@ def test_every_platform_connects_through_its_own_flow(
     assert tokens[-1]["body"]["code_verifier"]
     if platform == "tiktok":  # TikTok's Business API: JSON, and the code is `auth_code`
         assert "auth_code" in tokens[-1]["body"]
+    if platform == "x":  # X: the app's credentials as HTTP Basic, never in the form
+        assert tokens[-1]["headers"]["authorization"].startswith("Basic ")
+        assert "client_secret" not in tokens[-1]["body"]
     if platform in ("x", "google_business", "youtube", "linkedin", "tiktok"):
         assert account.refresh_token_encrypted
         assert account.token_expires_at is not None
