@@ -3,6 +3,7 @@ Data API v3. A connected account is a channel (its `UC...` id)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,10 +39,13 @@ MAX_PAGES_PER_POLL = 5
 
 
 def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
-    """Comment threads of the channel's videos, newest first, until the last poll's newest
-    (§4.1). Every comment (top-level and the replies the thread carries) is one event keyed
-    by its id and `updatedAt`, so an edit is a new event and a repeat is not."""
+    """Comment threads of the channel's videos, newest first (§4.1), back to a week before
+    the last poll's newest thread: people keep answering in recent threads. A thread carries
+    only some of its replies; when it counts more, they are all fetched (`comments.list`).
+    Every comment is one event keyed by its id and `updatedAt`, so an edit is a new event and
+    a repeat is not."""
     since = str(cursor.get("published_since") or "")
+    look_back_to = _days_before(since, REPLY_LOOKBACK_DAYS) if since else ""
     newest = since
     events: list[SplitEvent] = []
     page_token = ""
@@ -57,18 +61,44 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
             params["pageToken"] = page_token
         body = _call(account, "GET", "commentThreads", params=params)
         for thread in objects_in(body.get("items")):
-            top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+            snippet = as_object(thread.get("snippet"))
+            top = as_object(snippet.get("topLevelComment"))
             published = str(as_object(top.get("snippet")).get("publishedAt") or "")
-            if since and published and published < since:
+            if look_back_to and published and published < look_back_to:
                 return PollResult(events, {"published_since": newest})
             newest = max(newest, published)
-            replies = as_object(thread.get("replies")).get("comments") or []
+            replies = objects_in(as_object(thread.get("replies")).get("comments"))
+            if int(snippet.get("totalReplyCount") or 0) > len(replies):
+                replies = _all_replies(account, str(thread.get("id")))
             for comment in [top, *replies]:
-                events.extend(_comment_event(account, as_object(comment), str(thread.get("id"))))
+                events.extend(_comment_event(account, comment, str(thread.get("id"))))
         page_token = str(body.get("nextPageToken") or "")
         if not page_token:
             break
     return PollResult(events, {"published_since": newest})
+
+
+REPLY_LOOKBACK_DAYS = 7
+
+
+def _days_before(rfc3339: str, days: int) -> str:
+    moment = parse_rfc3339(rfc3339, timezone.now()) - dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _all_replies(account: ConnectedAccount, thread_id: str) -> list[dict[str, Any]]:
+    replies: list[dict[str, Any]] = []
+    page_token = ""
+    for _page in range(MAX_PAGES_PER_POLL):
+        params = {"part": "snippet", "parentId": thread_id, "maxResults": 100}
+        if page_token:
+            params["pageToken"] = page_token
+        body = _call(account, "GET", "comments", params=params)
+        replies += objects_in(body.get("items"))
+        page_token = str(body.get("nextPageToken") or "")
+        if not page_token:
+            break
+    return replies
 
 
 def _comment_event(

@@ -463,6 +463,18 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             body["nextPageToken"] = next_token
         return 200, body
 
+    def _youtube_replies(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        """GET comments?parentId=: every reply of a thread, oldest first."""
+        parent = str(params.get("parentId") or "")
+        if not parent:
+            return error_answer("youtube", 400, "parentId is required")
+        replies = self.state.collection(f"youtube-replies:{parent}")
+        page, next_token = _page(replies, params, size_key="maxResults", default_size=20)
+        body: dict[str, Any] = {"kind": "youtube#commentListResponse", "items": page}
+        if next_token:
+            body["nextPageToken"] = next_token
+        return 200, body
+
     def _youtube_reply(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         snippet = _object(params.get("snippet"))
         parent = str(snippet.get("parentId") or "")
@@ -654,6 +666,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ),
         ("GET", re.compile(r"^/youtube/v3/channels/?$"), _youtube_channels),
         ("GET", re.compile(r"^/youtube/v3/commentThreads/?$"), _comment_threads),
+        ("GET", re.compile(r"^/youtube/v3/comments/?$"), _youtube_replies),
         ("POST", re.compile(r"^/youtube/v3/comments/?$"), _youtube_reply),
         ("POST", re.compile(r"^/youtube/v3/comments/setModerationStatus/?$"), _youtube_moderate),
         ("GET", re.compile(r"^/rest/organizationAcls/?$"), _linkedin_acls),

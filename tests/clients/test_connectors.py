@@ -509,3 +509,30 @@ def test_engagement_and_reviews_read_as_what_happened(
     assert "Followed the account" not in waiting
     listing = client.get("/clients/client-a/inbox/?view=all&kind=follow").content.decode()
     assert "Followed the account" in listing
+
+
+def test_youtube_finds_a_new_reply_under_an_older_thread(
+    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel = connect(session_clients, "youtube", CHANNEL)
+    thread = fixture("youtube_comment_threads")["items"][0]
+    simulator.seed(f"youtube:{CHANNEL}", [thread])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=channel.pk) == 2
+
+    # Someone answers in that thread: it now counts 2 replies but still carries only one.
+    first_reply = thread["replies"]["comments"][0]
+    new_reply = copy.deepcopy(first_reply)
+    new_reply["id"] = "UgzExampleThreadId0001.AbCdEfReply0002"
+    new_reply["snippet"] |= {
+        "textOriginal": "Still no answer?",
+        "publishedAt": "2024-05-31T09:00:00Z",
+        "updatedAt": "2024-05-31T09:00:00Z",
+    }
+    with simulator.state.lock:
+        simulator.state.data[f"youtube:{CHANNEL}"][0]["snippet"]["totalReplyCount"] = 2
+    simulator.seed(f"youtube-replies:{thread['id']}", [first_reply, new_reply])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=channel.pk) == 1  # only the new one is new
+    [listed] = [r for r in simulator.requests if r["path"] == "/youtube/v3/comments"]
+    assert listed["query"]["parentId"] == thread["id"]
