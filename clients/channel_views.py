@@ -243,10 +243,9 @@ def _connect_chosen(
                         "reason": error.message,
                     },
                 )
-        if platform in POLLING_PLATFORMS:
-            from clients.tasks import poll_account_task
+        from clients.tasks import backfill_account_task
 
-            poll_account_task.delay_on_commit(account.pk)  # the history, at once
+        backfill_account_task.delay_on_commit(account.pk)  # the history, at once
         connected.append(account.name)
     return connected
 

@@ -410,6 +410,27 @@ def poll_account(*, account_id: int) -> int | None:
         cache.delete(lock)
 
 
+def backfill_account(*, account_id: int) -> int | None:
+    """The history a newly connected account brings along, where the platform's API gives
+    it: the connector's `backfill` (a Page's recent comments), else its first poll. Stored
+    like any delivery, so what arrives again later by webhook is not stored twice."""
+    account = ConnectedAccount.objects.filter(pk=account_id).first()
+    connector = get_connector(account.platform) if account else None
+    if account is None or connector is None:
+        return None
+    backfill = getattr(connector, "backfill", None)
+    if backfill is None:
+        return poll_account(account_id=account_id) if hasattr(connector, "poll") else None
+    try:
+        events = backfill(account)
+    except PlatformError as error:
+        ConnectedAccount.objects.filter(pk=account_id).update(
+            last_error=f"The history could not be fetched: {error.message}"[:2000]
+        )
+        return None
+    return len(store_inbound_events(events))
+
+
 # --- Connected accounts: disconnect and token refresh -------------------------------------
 
 # Tokens expiring within this window are refreshed by the beat task.

@@ -65,3 +65,8 @@ def refresh_expiring_tokens_task() -> int:
     for account in ConnectedAccount.objects.filter(pk__in=services.accounts_needing_refresh()):
         refreshed += services.refresh_account_token(account=account)
     return refreshed
+
+
+@shared_task(name="clients.backfill_account", queue="ingest", soft_time_limit=120, time_limit=150)
+def backfill_account_task(account_id: int) -> int | None:
+    return services.backfill_account(account_id=account_id)

@@ -24,9 +24,12 @@ from clients.platforms.base import (
     NormalizedInteraction,
     PermanentPlatformError,
     ReplyTarget,
+    SplitEvent,
     Unsupported,
     as_object,
     from_unix_seconds,
+    objects_in,
+    parse_rfc3339,
 )
 from clients.platforms.http import account_token
 
@@ -364,6 +367,63 @@ def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[Discover
             str(page.get("access_token") or ""),
         )
         for page in meta.discover_pages(access_token)
+    ]
+
+
+RECENT_POSTS = 25
+
+
+def backfill(account: ConnectedAccount) -> list[SplitEvent]:
+    """The comments under the Page's recent posts, as the feed events Meta would have sent
+    for them: same shape and same dedupe keys, so a webhook for one of them later changes
+    nothing, and the pipeline reads them like any other."""
+    body = meta.graph_call(
+        "GET",
+        f"{account.external_account_id}/feed",
+        access_token=page_token(account),
+        params={
+            "limit": RECENT_POSTS,
+            "fields": "id,permalink_url,comments.limit(100)"
+            "{id,from,message,created_time,parent{id}}",
+        },
+    )
+    events = []
+    for post in objects_in(body.get("data")):
+        for comment in objects_in(as_object(post.get("comments")).get("data")):
+            events.extend(_feed_event(account.external_account_id, post, comment))
+    return events
+
+
+def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> list[SplitEvent]:
+    created = parse_rfc3339(
+        str(comment.get("created_time") or "").replace("+0000", "Z"), timezone.now()
+    )
+    if not comment.get("id") or not post.get("id"):
+        return []
+    value = {
+        "from": as_object(comment.get("from")),
+        "post": {"id": post["id"], "permalink_url": post.get("permalink_url") or ""},
+        "post_id": post["id"],
+        "comment_id": comment["id"],
+        "created_time": int(created.timestamp()),
+        "item": "comment",
+        "parent_id": as_object(comment.get("parent")).get("id") or post["id"],
+        "verb": "add",
+        "message": comment.get("message") or "",
+    }
+    change = {"field": "feed", "value": value}
+    return [
+        SplitEvent(
+            platform=PLATFORM,
+            account_external_id=page_id,
+            dedupe_key=meta.change_dedupe_key(change),
+            payload={
+                "object": "page",
+                "entry_id": page_id,
+                "time": value["created_time"],
+                "change": change,
+            },
+        )
     ]
 
 

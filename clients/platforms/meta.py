@@ -101,7 +101,7 @@ def _change_event(meta_object: str, envelope: dict[str, Any], change: Any) -> Sp
     return SplitEvent(
         platform=_platform_for(meta_object, messaging=False),
         account_external_id=envelope["entry_id"],
-        dedupe_key=_change_dedupe_key(change),
+        dedupe_key=change_dedupe_key(change),
         payload=payload,
     )
 
@@ -123,7 +123,7 @@ def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> S
     )
 
 
-def _change_dedupe_key(change: dict[str, Any]) -> str:  # noqa: PLR0911 - one key per kind
+def change_dedupe_key(change: dict[str, Any]) -> str:  # noqa: PLR0911 - one key per kind
     """Natural keys of platforms.md §7.2. An edit, a removal or a hide is a new event on the
     same object, so the verb and its time are part of the key."""
     value = as_object(change.get("value"))

@@ -333,6 +333,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             "expires_in": 5_184_000,
         }
 
+    def _page_feed(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        """GET /{page-id}/feed with comments: the Page's recent posts (history backfill)."""
+        posts = self.state.collection(f"meta-feed:{match.group('page_id')}")
+        return 200, {"data": posts[: int(params.get("limit") or 25)]}
+
     def _subscribed_apps(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         return 200, {"success": True}
 
@@ -624,6 +629,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/messages/?$"), _messages),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/blocked/?$"), _block),
         ("GET", re.compile(_V + r"/me/accounts/?$"), _my_pages),
+        ("GET", re.compile(_V + r"/(?P<page_id>[\w.-]+)/feed/?$"), _page_feed),
         ("GET", re.compile(_V + r"/oauth/access_token/?$"), _long_lived_token),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("DELETE", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),

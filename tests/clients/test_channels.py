@@ -250,3 +250,68 @@ def test_expiring_tokens_are_renewed_and_a_refused_renewal_is_shown(
     account.refresh_from_db()
     assert account.last_error == "The token could not be renewed: Unknown refresh token."
     assert "The token could not be renewed" in client.get(CHANNELS).content.decode()
+
+
+def test_a_connected_page_brings_its_recent_comments_and_webhooks_do_not_repeat_them(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django_tenants.utils import tenant_context
+
+    from clients.platforms.meta import split_delivery
+    from clients.services import store_inbound_events
+    from clients.simulator.generator import feed_comment_delivery
+    from inbox.models import Conversation, Interaction
+
+    page = "105000000000009"
+    post = f"{page}_701"
+    simulator.seed(
+        f"meta-feed:{page}",
+        [
+            {
+                "id": post,
+                "permalink_url": f"https://www.facebook.com/{page}/posts/pfbid0701",
+                "comments": {
+                    "data": [
+                        {
+                            "id": "701_801",
+                            "from": {"id": "6000000000000801", "name": "Ola Nowak"},
+                            "message": "Czy wysyłacie do Niemiec?",
+                            "created_time": "2024-05-29T16:26:40+0000",
+                        },
+                        {
+                            "id": "701_802",
+                            "from": {"id": page, "name": "Simulated Page"},
+                            "message": "Tak!",
+                            "created_time": "2024-05-29T17:00:00+0000",
+                            "parent": {"id": "701_801"},
+                        },
+                    ]
+                },
+            }
+        ],
+    )
+    client.force_login(cast.owner)
+    connect(client, "facebook", django_capture_on_commit_callbacks)
+
+    with tenant_context(session_clients.client_a):
+        question = Interaction.objects.get(external_id="701_801")
+        answer = Interaction.objects.get(external_id="701_802")
+        assert (question.direction, answer.direction) == ("inbound", "outbound")
+        assert answer.conversation_id == question.conversation_id
+        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
+    # Meta later sends the same comment by webhook: stored already, nothing new.
+    again = feed_comment_delivery(
+        page_id=page,
+        author_id="6000000000000801",
+        author_name="Ola Nowak",
+        message="Czy wysyłacie do Niemiec?",
+        post_object_id="701",
+        comment_object_id="801",
+        created_time=1717000000,  # 2024-05-29T16:26:40Z, as the feed said
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert store_inbound_events(split_delivery(again)) == []
