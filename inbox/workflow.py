@@ -76,7 +76,10 @@ def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
         cursor.execute(LIST_FIELDS_SQL, [ids, engagement])
         cursor.execute(SEARCH_DOCUMENT_SQL + " WHERE c.id = ANY(%s)", [ids])
     conversations = list(
-        Conversation.objects.select_related("contact", "latest_inbound").filter(pk__in=ids)
+        Conversation.objects.select_related("contact", "latest_inbound")
+        # The message's search vector is never needed here, and costly to read back.
+        .defer("latest_inbound__search_vector")
+        .filter(pk__in=ids)
     )
     sync_work_items(conversations)
     return conversations
