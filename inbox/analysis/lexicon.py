@@ -356,6 +356,8 @@ def _phrase_score(lowered: str, language: str) -> float:
 
 
 def _emoji_score(text: str) -> float:
+    if text.isascii():
+        return 0.0  # every emoji is outside ASCII; skip the tokenizer for plain text
     score = 0.0
     for found in emoji.emoji_list(text):
         symbol = found["emoji"][0]
