@@ -30,7 +30,7 @@ from clients.platforms.base import (
     objects_in,
     parse_rfc3339,
 )
-from clients.platforms.http import account_token, request_json
+from clients.platforms.http import account_token, api_call, bearer
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -196,15 +196,21 @@ def _call(
     params: dict[str, Any] | None = None,
     body: Any = None,
 ) -> dict[str, Any]:
-    _, answer = request_json(
+    return _request(account_token(account), method, path, params=params, body=body)
+
+
+def _request(
+    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+) -> dict[str, Any]:
+    return api_call(
         method,
-        f"{settings.GOOGLE_BUSINESS_BASE_URL.rstrip('/')}/{path.lstrip('/')}",
+        settings.GOOGLE_BUSINESS_BASE_URL,
+        path,
         product=PRODUCT,
-        headers={"Authorization": f"Bearer {account_token(account)}"},
+        headers=bearer(token),
         params=params,
         json_body=body,
     )
-    return as_object(answer)
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -226,15 +232,10 @@ def moderation_refusal(action: str, kind: str) -> str:
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """Every location of every Business Profile account the person manages."""
-    headers = {"Authorization": f"Bearer {access_token}"}
-    base = settings.GOOGLE_BUSINESS_BASE_URL.rstrip("/")
-    _, body = request_json("GET", f"{base}/accounts", product=PRODUCT, headers=headers)
     found = []
-    for account in objects_in(as_object(body).get("accounts")):
-        _, locations = request_json(
-            "GET", f"{base}/{account.get('name')}/locations", product=PRODUCT, headers=headers
-        )
-        for location in objects_in(as_object(locations).get("locations")):
+    for account in objects_in(_request(access_token, "GET", "accounts").get("accounts")):
+        locations = _request(access_token, "GET", f"{account.get('name')}/locations")
+        for location in objects_in(locations.get("locations")):
             if location.get("name"):
                 title = location.get("locationName") or location.get("title") or location["name"]
                 found.append(DiscoveredAccount(str(location["name"]), str(title)))

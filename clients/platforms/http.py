@@ -50,6 +50,37 @@ def account_token(account: ConnectedAccount) -> str:
     return token
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def api_call(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    product: str,
+    headers: dict[str, str],
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    json_body: Any = None,
+    rate_limit_codes: frozenset[int] = frozenset(),
+) -> dict[str, Any]:
+    """One call to the API at `base_url`: its JSON object answer ({} for none), or a
+    PlatformError (see request_json)."""
+    _, body = request_json(
+        method,
+        f"{base_url.rstrip('/')}/{path.lstrip('/')}",
+        product=product,
+        headers=headers,
+        params=params,
+        data=data,
+        json_body=json_body,
+        rate_limit_codes=rate_limit_codes,
+    )
+    return as_object(body)
+
+
 def request_json(
     method: str,
     url: str,

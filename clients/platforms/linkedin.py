@@ -26,7 +26,7 @@ from clients.platforms.base import (
     from_unix_milliseconds,
     objects_in,
 )
-from clients.platforms.http import account_token, request_json
+from clients.platforms.http import account_token, api_call, bearer
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -124,19 +124,25 @@ def _call(
     params: dict[str, Any] | None = None,
     body: Any = None,
 ) -> dict[str, Any]:
-    _, answer_body = request_json(
+    return _request(account_token(account), method, path, params=params, body=body)
+
+
+def _request(
+    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+) -> dict[str, Any]:
+    return api_call(
         method,
-        f"{settings.LINKEDIN_BASE_URL.rstrip('/')}/{path}",
+        settings.LINKEDIN_BASE_URL,
+        path,
         product=PRODUCT,
         headers={
-            "Authorization": f"Bearer {account_token(account)}",
+            **bearer(token),
             "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
             "X-Restli-Protocol-Version": "2.0.0",
         },
         params=params,
         json_body=body,
     )
-    return as_object(answer_body)
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -181,31 +187,17 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """The organization pages the person administers."""
-    headers = {
-        "Authorization": f"Bearer {access_token}",
-        "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
-        "X-Restli-Protocol-Version": "2.0.0",
-    }
-    base = settings.LINKEDIN_BASE_URL.rstrip("/")
-    _, body = request_json(
+    acls = _request(
+        access_token,
         "GET",
-        f"{base}/organizationAcls",
-        product=PRODUCT,
-        headers=headers,
+        "organizationAcls",
         params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
     )
     found = []
-    for acl in objects_in(as_object(body).get("elements")):
+    for acl in objects_in(acls.get("elements")):
         urn = str(acl.get("organization") or "")
         if not urn.startswith("urn:li:organization:"):
             continue
-        _, organization = request_json(
-            "GET",
-            f"{base}/organizations/{urn.rsplit(':', 1)[-1]}",
-            product=PRODUCT,
-            headers=headers,
-        )
-        found.append(
-            DiscoveredAccount(urn, str(as_object(organization).get("localizedName") or urn))
-        )
+        organization = _request(access_token, "GET", f"organizations/{urn.rsplit(':', 1)[-1]}")
+        found.append(DiscoveredAccount(urn, str(organization.get("localizedName") or urn)))
     return found

@@ -17,7 +17,7 @@ from clients.platforms.base import (
     as_object,
     fallback_dedupe_key,
 )
-from clients.platforms.http import request_json
+from clients.platforms.http import api_call, bearer
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _SIGNATURE_PREFIX = "sha256="
@@ -170,17 +170,17 @@ def graph_call(
     product: str = "Facebook",
 ) -> dict[str, Any]:
     """Call the Graph API; return the JSON answer, or raise a PlatformError subclass."""
-    _, body = request_json(
+    return api_call(
         method,
-        f"{settings.META_GRAPH_BASE_URL.rstrip('/')}/{path.lstrip('/')}",
+        settings.META_GRAPH_BASE_URL,
+        path,
         product=product,
-        headers={"Authorization": f"Bearer {access_token}"},
+        headers=bearer(access_token),
         params=params,
         data=data,
         json_body=json_body,
         rate_limit_codes=_RATE_LIMIT_CODES,
     )
-    return as_object(body)
 
 
 def graph_post(

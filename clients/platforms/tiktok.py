@@ -24,7 +24,7 @@ from clients.platforms.base import (
     from_unix_seconds,
     objects_in,
 )
-from clients.platforms.http import account_token, request_json
+from clients.platforms.http import account_token, api_call
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -132,15 +132,23 @@ def _call(
     params: dict[str, Any] | None = None,
     body: Any = None,
 ) -> dict[str, Any]:
-    _, envelope = request_json(
+    return _request(account_token(account), method, path, params=params, body=body)
+
+
+def _request(
+    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+) -> dict[str, Any]:
+    """The envelope's `data` (its `code` is checked by the transport)."""
+    envelope = api_call(
         method,
-        f"{settings.TIKTOK_BASE_URL.rstrip('/')}/{path}",
+        settings.TIKTOK_BASE_URL,
+        path,
         product=PRODUCT,
-        headers={"Access-Token": account_token(account)},
+        headers={"Access-Token": token},
         params=params,
         json_body=body,
     )
-    return as_object(as_object(envelope).get("data"))
+    return as_object(envelope.get("data"))
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -194,13 +202,11 @@ def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[Discover
     business_id = str(extra.get("open_id") or extra.get("business_id") or "")
     if not business_id:
         return []
-    _, envelope = request_json(
+    data = _request(
+        access_token,
         "GET",
-        f"{settings.TIKTOK_BASE_URL.rstrip('/')}/business/get/",
-        product=PRODUCT,
-        headers={"Access-Token": access_token},
+        "business/get/",
         params={"business_id": business_id, "fields": '["username","display_name"]'},
     )
-    data = as_object(as_object(envelope).get("data"))
     name = data.get("display_name") or data.get("username") or business_id
     return [DiscoveredAccount(business_id, str(name))]

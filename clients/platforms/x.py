@@ -31,7 +31,7 @@ from clients.platforms.base import (
     fallback_dedupe_key,
     from_unix_milliseconds,
 )
-from clients.platforms.http import account_token, request_json
+from clients.platforms.http import account_token, api_call, bearer
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -354,15 +354,20 @@ PRIVATE_REPLIES = False
 
 
 def _call(account: ConnectedAccount, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    token = account_token(account)
-    _, answer_body = request_json(
+    return _request(account_token(account), method, path, body)
+
+
+def _request(token: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """The answer's `data` (API v2 wraps everything in it)."""
+    answer_body = api_call(
         method,
-        f"{settings.X_API_BASE_URL.rstrip('/')}/{path.lstrip('/')}",
+        settings.X_API_BASE_URL,
+        path,
         product=PRODUCT,
-        headers={"Authorization": f"Bearer {token}"},
+        headers=bearer(token),
         json_body=body,
     )
-    return as_object(as_object(answer_body).get("data"))
+    return as_object(answer_body.get("data"))
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -418,13 +423,7 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """The one account the person signed in with."""
-    _, body = request_json(
-        "GET",
-        f"{settings.X_API_BASE_URL.rstrip('/')}/users/me",
-        product=PRODUCT,
-        headers={"Authorization": f"Bearer {access_token}"},
-    )
-    user = as_object(as_object(body).get("data"))
+    user = _request(access_token, "GET", "users/me")
     if not user.get("id"):
         return []
     return [DiscoveredAccount(str(user["id"]), f"@{user.get('username') or user['id']}")]

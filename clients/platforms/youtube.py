@@ -25,7 +25,7 @@ from clients.platforms.base import (
     objects_in,
     parse_rfc3339,
 )
-from clients.platforms.http import account_token, request_json
+from clients.platforms.http import account_token, api_call, bearer
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -175,15 +175,21 @@ def _call(
     params: dict[str, Any] | None = None,
     body: Any = None,
 ) -> dict[str, Any]:
-    _, answer_body = request_json(
+    return _request(account_token(account), method, path, params=params, body=body)
+
+
+def _request(
+    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+) -> dict[str, Any]:
+    return api_call(
         method,
-        f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/{path}",
+        settings.YOUTUBE_BASE_URL,
+        path,
         product=PRODUCT,
-        headers={"Authorization": f"Bearer {account_token(account)}"},
+        headers=bearer(token),
         params=params,
         json_body=body,
     )
-    return as_object(answer_body)
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -232,17 +238,11 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
-    _, body = request_json(
-        "GET",
-        f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/channels",
-        product=PRODUCT,
-        headers={"Authorization": f"Bearer {access_token}"},
-        params={"part": "snippet", "mine": "true"},
-    )
+    body = _request(access_token, "GET", "channels", params={"part": "snippet", "mine": "true"})
     return [
         DiscoveredAccount(
             str(item["id"]), str(as_object(item.get("snippet")).get("title") or item["id"])
         )
-        for item in objects_in(as_object(body).get("items"))
+        for item in objects_in(body.get("items"))
         if item.get("id")
     ]
