@@ -9,6 +9,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from clients.platforms import google_business, meta, x
+from clients.platforms.base import SplitEvent
 from clients.services import store_inbound_events
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,33 @@ def _read_limited_body(request: HttpRequest) -> bytes | None:
     return None if len(body) > limit else body
 
 
+def _receive(
+    request: HttpRequest,
+    *,
+    proof: Callable[[bytes], bool],
+    refused: str,
+    refused_code: str = "bad_signature",
+    split: Callable[[Any], list[SplitEvent]],
+    what: str,
+    answer: HttpResponse,
+) -> HttpResponse:
+    """The POST every platform's webhook shares: a size limit, the platform's proof checked on
+    the exact bytes received before anything is parsed, the split into events, and the answer
+    only once they are stored."""
+    raw = _read_limited_body(request)
+    if raw is None:
+        return _problem(413, "body_too_large", "The delivery is larger than this server accepts.")
+    if not proof(raw):
+        return _problem(401, refused_code, refused)
+    try:
+        events = split(json.loads(raw))
+    except (ValueError, UnicodeDecodeError) as error:
+        return _problem(400, "malformed_payload", f"The delivery is not {what}: {error}")
+    new_ids = store_inbound_events(events)
+    logger.info("Delivery (%s): %d events, %d new", what, len(events), len(new_ids))
+    return answer
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def meta_webhook(request: HttpRequest) -> HttpResponse:
@@ -47,22 +77,16 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
             return HttpResponse("Verification failed.", status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")
 
-    raw = _read_limited_body(request)
-    if raw is None:
-        return _problem(413, "body_too_large", "The delivery is larger than this server accepts.")
-    # The signature covers the exact bytes received; it is checked before anything is parsed.
-    if not meta.verify_signature(
-        raw, request.headers.get(meta.SIGNATURE_HEADER), settings.META_APP_SECRET
-    ):
-        return _problem(401, "bad_signature", "X-Hub-Signature-256 is missing or does not match.")
-    try:
-        payload = json.loads(raw)
-        events = meta.split_delivery(payload)
-    except (ValueError, UnicodeDecodeError) as error:
-        return _problem(400, "malformed_payload", f"The delivery is not a Meta webhook: {error}")
-    new_ids = store_inbound_events(events)
-    logger.info("Meta delivery: %d events, %d new", len(events), len(new_ids))
-    return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
+    return _receive(
+        request,
+        proof=lambda raw: meta.verify_signature(
+            raw, request.headers.get(meta.SIGNATURE_HEADER), settings.META_APP_SECRET
+        ),
+        refused="X-Hub-Signature-256 is missing or does not match.",
+        split=meta.split_delivery,
+        what="a Meta webhook",
+        answer=HttpResponse("EVENT_RECEIVED", content_type="text/plain"),
+    )
 
 
 @csrf_exempt
@@ -75,22 +99,16 @@ def x_webhook(request: HttpRequest) -> HttpResponse:
             return _problem(400, "missing_crc_token", "A crc_token parameter is required.")
         return JsonResponse(x.crc_response(crc_token, settings.X_CONSUMER_SECRET))
 
-    raw = _read_limited_body(request)
-    if raw is None:
-        return _problem(413, "body_too_large", "The delivery is larger than this server accepts.")
-    if not x.verify_signature(
-        raw, request.headers.get(x.SIGNATURE_HEADER), settings.X_CONSUMER_SECRET
-    ):
-        return _problem(
-            401, "bad_signature", "x-twitter-webhooks-signature is missing or does not match."
-        )
-    try:
-        events = x.split_delivery(json.loads(raw))
-    except (ValueError, UnicodeDecodeError) as error:
-        return _problem(400, "malformed_payload", f"The delivery is not an X activity: {error}")
-    new_ids = store_inbound_events(events)
-    logger.info("X delivery: %d events, %d new", len(events), len(new_ids))
-    return HttpResponse(status=200)
+    return _receive(
+        request,
+        proof=lambda raw: x.verify_signature(
+            raw, request.headers.get(x.SIGNATURE_HEADER), settings.X_CONSUMER_SECRET
+        ),
+        refused="x-twitter-webhooks-signature is missing or does not match.",
+        split=x.split_delivery,
+        what="an X activity",
+        answer=HttpResponse(status=200),
+    )
 
 
 @csrf_exempt
@@ -103,15 +121,12 @@ def google_webhook(request: HttpRequest) -> HttpResponse:
     we do not use is acknowledged too."""
     token = request.GET.get("token", "")
     expected = settings.GOOGLE_PUSH_TOKEN
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        return _problem(401, "bad_token", "The push token is missing or does not match.")
-    raw = _read_limited_body(request)
-    if raw is None:
-        return _problem(413, "body_too_large", "The delivery is larger than this server accepts.")
-    try:
-        events = google_business.split_push(json.loads(raw))
-    except (ValueError, UnicodeDecodeError) as error:
-        return _problem(400, "malformed_payload", f"The delivery is not a Pub/Sub push: {error}")
-    new_ids = store_inbound_events(events)
-    logger.info("Google push: %d events, %d new", len(events), len(new_ids))
-    return HttpResponse(status=204)
+    return _receive(
+        request,
+        proof=lambda raw: bool(expected) and hmac.compare_digest(token.encode(), expected.encode()),
+        refused="The push token is missing or does not match.",
+        refused_code="bad_token",
+        split=google_business.split_push,
+        what="a Pub/Sub push",
+        answer=HttpResponse(status=204),
+    )
