@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -10,6 +12,18 @@ from clients.platforms.base import TransientPlatformError
 from inbox import approvals, automation, moderation, services
 
 MAX_SEND_RETRIES = 5
+
+
+def _retry_or_give_up(
+    task: Any, error: TransientPlatformError, give_up: Callable[[], None]
+) -> None:
+    """Retry with exponential backoff, or as late as the platform asks; after the last
+    retry, `give_up` records the failure."""
+    if task.request.retries >= MAX_SEND_RETRIES:
+        give_up()
+        return
+    backoff = 5 * 2**task.request.retries
+    raise task.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error
 
 
 @shared_task(
@@ -26,11 +40,7 @@ def send_reply_task(self: Any, reply_id: int) -> None:
     try:
         services.send_reply(reply_id=reply_id)
     except TransientPlatformError as error:
-        if self.request.retries >= MAX_SEND_RETRIES:
-            services.fail_reply(reply_id=reply_id, message=error.message)
-            return
-        backoff = 5 * 2**self.request.retries
-        raise self.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error
+        _retry_or_give_up(self, error, functools.partial(services.fail_reply, reply_id=reply_id))
 
 
 @shared_task(name="inbox.remind_pending_approvals", queue="scheduled", time_limit=300)
@@ -72,8 +82,4 @@ def moderate_task(self: Any, action_id: int) -> None:
     try:
         moderation.run_moderation(action_id=action_id)
     except TransientPlatformError as error:
-        if self.request.retries >= MAX_SEND_RETRIES:
-            moderation.give_up(action_id=action_id, message=error.message)
-            return
-        backoff = 5 * 2**self.request.retries
-        raise self.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error
+        _retry_or_give_up(self, error, functools.partial(moderation.give_up, action_id=action_id))
