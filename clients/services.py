@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -18,7 +19,12 @@ from accounts.models import Agency
 from clients.crypto import decrypt_token, encrypt_token
 from clients.models import Client, ConnectedAccount, Domain, InboundEvent
 from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
-from clients.platforms.base import PermanentPlatformError, PlatformError, SplitEvent
+from clients.platforms.base import (
+    NormalizedInteraction,
+    PermanentPlatformError,
+    PlatformError,
+    SplitEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -168,21 +174,13 @@ def process_inbound_event(*, event_id: int) -> InboundEvent.Status | None:
         if event is None:
             return None
         account = _account_of(event)
-        connector = get_connector(event.platform)
-        found = normalize_all(connector, event.payload) if connector and not refused else []
-        if account is None:
-            status = InboundEvent.Status.UNROUTABLE
-        elif account.status == ConnectedAccount.Status.CLOSED or not found:
-            status = InboundEvent.Status.SKIPPED
-        else:
+        status, found = _route(event, account)
+        if status == InboundEvent.Status.PROCESSED and account is not None:
             from inbox.services import ingest_interaction
 
             with tenant_context(account.client):
                 for normalized in found:
                     ingest_interaction(normalized=normalized, connected_account=account)
-            status = InboundEvent.Status.PROCESSED
-        if not found and account is not None:
-            logger.info("Skipped %s event %s: not a type Parley keeps", event.platform, event.pk)
         event.status = status
         event.client = account.client if account else None
         event.attempts += 1
@@ -224,11 +222,12 @@ def process_inbound_events(*, event_ids: list[int]) -> None:
                 record_processing_failure(event_id=event_id, error=error)
 
 
-def _enriching_platforms() -> list[str]:
+@functools.cache
+def _enriching_platforms() -> tuple[str, ...]:
     """Platforms some of whose events need a fetch before they can be read."""
     from clients.models import Platform
 
-    return [p for p in Platform.values if hasattr(get_connector(p), "enrich_event")]
+    return tuple(p for p in Platform.values if hasattr(get_connector(p), "enrich_event"))
 
 
 def _events_to_enrich(event_ids: list[int]) -> list[int]:
@@ -283,35 +282,49 @@ def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
     outcome: dict[str, list[int]] = {status: [] for status in InboundEvent.Status.values}
     client_of: dict[int, int | None] = {}
     for event in events:
-        platform = ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
-        account = accounts.get((platform, event.account_external_id))
-        connector = get_connector(event.platform)
-        found = normalize_all(connector, event.payload) if connector else []
+        account = accounts.get((_account_platform(event), event.account_external_id))
+        status, found = _route(event, account)
         client_of[event.pk] = account.client_id if account else None
-        if account is None:
-            outcome[InboundEvent.Status.UNROUTABLE].append(event.pk)
-        elif account.status == ConnectedAccount.Status.CLOSED or not found:
-            outcome[InboundEvent.Status.SKIPPED].append(event.pk)
-        else:
+        outcome[status].append(event.pk)
+        if status == InboundEvent.Status.PROCESSED and account is not None:
             by_client.setdefault(account.client_id, []).extend((n, account) for n in found)
-            outcome[InboundEvent.Status.PROCESSED].append(event.pk)
     clients = {account.client_id: account.client for account in accounts.values()}
     for client_id, items in by_client.items():
         with tenant_context(clients[client_id]):
             ingest_batch(items)
     now = timezone.now()
-    for status, ids in outcome.items():
+    for settled, ids in outcome.items():
         for owner in {client_of[pk] for pk in ids}:
             InboundEvent.objects.filter(pk__in=[pk for pk in ids if client_of[pk] == owner]).update(
-                status=status, client_id=owner, attempts=F("attempts") + 1, processed_at=now
+                status=settled, client_id=owner, attempts=F("attempts") + 1, processed_at=now
             )
 
 
+def _route(
+    event: InboundEvent, account: ConnectedAccount | None
+) -> tuple[InboundEvent.Status, list[NormalizedInteraction]]:
+    """Where an event goes: unroutable when no client connected its account, skipped for a
+    closed account or when it holds nothing Parley keeps (an unknown type, a fetch that was
+    refused), else processed with what it holds."""
+    connector = get_connector(event.platform)
+    found = normalize_all(connector, event.payload) if connector else []
+    if account is None:
+        return InboundEvent.Status.UNROUTABLE, []
+    if not found:
+        logger.info("Skipped %s event %s: not a type Parley keeps", event.platform, event.pk)
+    if account.status == ConnectedAccount.Status.CLOSED or not found:
+        return InboundEvent.Status.SKIPPED, []
+    return InboundEvent.Status.PROCESSED, found
+
+
+def _account_platform(event: InboundEvent) -> str:
+    return ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
+
+
 def _account_of(event: InboundEvent) -> ConnectedAccount | None:
-    account_platform = ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
     return (
         ConnectedAccount.objects.select_related("client")
-        .filter(platform=account_platform, external_account_id=event.account_external_id)
+        .filter(platform=_account_platform(event), external_account_id=event.account_external_id)
         .first()
     )
 
