@@ -15,12 +15,12 @@ MAX_SEND_RETRIES = 5
 
 
 def _retry_or_give_up(
-    task: Any, error: TransientPlatformError, give_up: Callable[[], None]
+    task: Any, error: TransientPlatformError, give_up: Callable[..., None]
 ) -> None:
     """Retry with exponential backoff, or as late as the platform asks; after the last
-    retry, `give_up` records the failure."""
+    retry, `give_up(message=...)` records the failure with the platform's words."""
     if task.request.retries >= MAX_SEND_RETRIES:
-        give_up()
+        give_up(message=error.message)
         return
     backoff = 5 * 2**task.request.retries
     raise task.retry(countdown=max(backoff, error.retry_after_seconds or 0)) from error
