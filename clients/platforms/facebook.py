@@ -273,10 +273,6 @@ def _author(value: dict[str, Any]) -> NormalizedAuthor | None:
     )
 
 
-def page_token(account: ConnectedAccount) -> str:
-    return account_token(account)
-
-
 def _comment_permalink(post_permalink: str, comment_id: str) -> str:
     if not post_permalink.startswith("https://"):
         return ""
@@ -305,7 +301,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
 def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:
     """Post `text` as the Page under a comment, review story or post; returns its id."""
     body = meta.graph_post(
-        f"{comment_id}/comments", access_token=page_token(account), data={"message": text}
+        f"{comment_id}/comments", access_token=account_token(account), data={"message": text}
     )
     new_id = body.get("id")
     if not new_id:
@@ -318,7 +314,7 @@ def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text
     returns the message id."""
     return meta.send_message(
         account.external_account_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         recipient={"comment_id": comment_id},
         text=text,
         product="Messenger",
@@ -336,13 +332,13 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
     """Hide or unhide a comment on the Page: the author and their friends still see it."""
     meta.graph_post(
         target.external_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         data={"is_hidden": "true" if hidden else "false"},
     )
 
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
-    meta.graph_call("DELETE", target.external_id, access_token=page_token(account))
+    meta.graph_call("DELETE", target.external_id, access_token=account_token(account))
 
 
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:
@@ -351,7 +347,7 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
         raise Unsupported(_("The author of this item is not known, so they cannot be blocked."))
     meta.graph_post(
         f"{account.external_account_id}/blocked",
-        access_token=page_token(account),
+        access_token=account_token(account),
         data={"user": target.contact_external_id},
     )
 
@@ -380,7 +376,7 @@ def backfill(account: ConnectedAccount) -> list[SplitEvent]:
     body = meta.graph_call(
         "GET",
         f"{account.external_account_id}/feed",
-        access_token=page_token(account),
+        access_token=account_token(account),
         params={
             "limit": RECENT_POSTS,
             "fields": "id,permalink_url,comments.limit(100)"
@@ -429,8 +425,8 @@ def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> 
 
 def after_connect(account: ConnectedAccount) -> None:
     """Ask Meta to send the Page's events to our webhook."""
-    meta.subscribe_page(account.external_account_id, page_token(account))
+    meta.subscribe_page(account.external_account_id, account_token(account))
 
 
 def before_disconnect(account: ConnectedAccount) -> None:
-    meta.subscribe_page(account.external_account_id, page_token(account), subscribed=False)
+    meta.subscribe_page(account.external_account_id, account_token(account), subscribed=False)

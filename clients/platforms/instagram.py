@@ -28,7 +28,7 @@ from clients.platforms.base import (
     from_unix_seconds,
     parse_rfc3339,
 )
-from clients.platforms.facebook import page_token
+from clients.platforms.http import account_token
 from clients.platforms.messenger import normalize_message
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def enrich_event(account: ConnectedAccount, payload: dict[str, Any]) -> dict[str
     return meta.graph_call(
         "GET",
         account.external_account_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         params={"fields": fields},
         product="Instagram",
     )
@@ -157,7 +157,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
     if private:
         return meta.send_message(
             account.external_account_id,
-            access_token=page_token(account),
+            access_token=account_token(account),
             recipient={"comment_id": target.external_id},
             text=text,
             product="Instagram",
@@ -171,7 +171,7 @@ def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -
     """Answer under an Instagram comment (top-level comments only); returns the reply's id."""
     body = meta.graph_post(
         f"{comment_id}/replies",
-        access_token=page_token(account),
+        access_token=account_token(account),
         data={"message": text},
         product="Instagram",
     )
@@ -185,7 +185,7 @@ def reply_to_mention(account: ConnectedAccount, *, target: ReplyTarget, text: st
         data["comment_id"] = target.external_id
     body = meta.graph_post(
         f"{account.external_account_id}/mentions",
-        access_token=page_token(account),
+        access_token=account_token(account),
         data=data,
         product="Instagram",
     )
@@ -203,7 +203,7 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
     """Answer a person in Instagram Direct (Meta's 24-hour window); returns the message id."""
     return meta.send_message(
         account.external_account_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         recipient={"id": recipient_id},
         text=text,
         product="Instagram",
@@ -221,7 +221,7 @@ def moderation_refusal(action: str, kind: str) -> str:
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     meta.graph_post(
         target.external_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         data={"hide": "true" if hidden else "false"},
         product="Instagram",
     )
@@ -229,7 +229,7 @@ def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) 
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
     meta.graph_call(
-        "DELETE", target.external_id, access_token=page_token(account), product="Instagram"
+        "DELETE", target.external_id, access_token=account_token(account), product="Instagram"
     )
 
 

@@ -22,7 +22,7 @@ from clients.platforms.base import (
     ReplyTarget,
     as_object,
 )
-from clients.platforms.facebook import page_token
+from clients.platforms.http import account_token
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -131,7 +131,7 @@ def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: s
     """Answer a person in Messenger (inside Meta's 24-hour window); returns the message id."""
     return meta.send_message(
         account.external_account_id,
-        access_token=page_token(account),
+        access_token=account_token(account),
         recipient={"id": recipient_id},
         text=text,
         product="Messenger",
@@ -149,7 +149,7 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
     """Block the person from messaging the Page (by their page-scoped id)."""
     meta.graph_post(
         f"{account.external_account_id}/blocked",
-        access_token=page_token(account),
+        access_token=account_token(account),
         data={"psid": target.contact_external_id},
         product="Messenger",
     )
