@@ -190,13 +190,18 @@ class Simulator:
         """Data the simulator's read endpoints serve (see SimulatorState.data)."""
         self.state.add(collection, items)
 
-    def fail(self, path: str, status: int, *, count: int = 1, **headers: str) -> None:
-        """The next `count` requests whose path matches `path` fail with `status`."""
+    def fail(
+        self, path: str, status: int, *, count: int = 1, headers: dict[str, str] | None = None
+    ) -> None:
+        """The next `count` requests whose path matches `path` fail with `status` (and these
+        headers instead of the platform's own rate-limit ones)."""
         from clients.simulator.server import FailureRule
 
         with self.state.lock:
             self.state.failures.append(
-                FailureRule(path=re.compile(path), status=status, remaining=count, headers=headers)
+                FailureRule(
+                    path=re.compile(path), status=status, remaining=count, headers=headers or {}
+                )
             )
 
 

@@ -76,7 +76,7 @@ def test_reply_being_sent_is_not_sent_again(cast: Cast, comment: Any, simulator:
 
 @pytest.mark.usefixtures("eager_retries")
 def test_transient_error_retries_then_sends(cast: Cast, comment: Any, simulator: Simulator) -> None:
-    simulator.state.failures.append(_rule("/comments", 500, count=2))
+    simulator.fail("/comments", 500, count=2)
     reply = create_reply(interaction=comment, author=cast.agent_a, text="Retry me")
 
     send_reply_task.apply(args=[reply.pk])
@@ -90,9 +90,7 @@ def test_transient_error_retries_then_sends(cast: Cast, comment: Any, simulator:
 def test_transient_errors_beyond_the_retries_fail_the_reply(
     cast: Cast, comment: Any, simulator: Simulator
 ) -> None:
-    simulator.state.failures.append(
-        _rule("/comments", 429, count=100, headers={"Retry-After": "0"})
-    )
+    simulator.fail("/comments", 429, count=100, headers={"Retry-After": "0"})
     reply = create_reply(interaction=comment, author=cast.agent_a, text="Never lands")
 
     send_reply_task.apply(args=[reply.pk])
@@ -106,7 +104,7 @@ def test_transient_errors_beyond_the_retries_fail_the_reply(
 def test_permanent_error_fails_with_the_platforms_message(
     cast: Cast, comment: Any, simulator: Simulator
 ) -> None:
-    simulator.state.failures.append(_rule("/comments", 400, count=1))
+    simulator.fail("/comments", 400, count=1)
     reply = create_reply(interaction=comment, author=cast.agent_a, text="Refused")
 
     send_reply_task.apply(args=[reply.pk])
@@ -147,14 +145,6 @@ def test_invalid_reply_is_refused_and_creates_nothing(
     with pytest.raises(ReplyNotAllowed, match=message):
         create_reply(interaction=comment, author=cast.agent_a, text=text)
     assert not Reply.objects.exists()
-
-
-def _rule(path: str, status: int, *, count: int, headers: dict[str, str] | None = None) -> Any:
-    import re
-
-    from clients.simulator.server import FailureRule
-
-    return FailureRule(path=re.compile(path), status=status, remaining=count, headers=headers or {})
 
 
 def _left_sending(reply: Reply, *, minutes_ago: int) -> None:
