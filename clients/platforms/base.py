@@ -152,6 +152,15 @@ class Unsupported(PermanentPlatformError):
     """The platform has no API for this action; the message says so in words for people."""
 
 
+def created_id(body: dict[str, Any], *keys: str, product: str, what: str = "the reply") -> str:
+    """The id the platform gave what was just created: the first of `keys` it answered with.
+    A success without one is refused, as nothing could be matched to it later."""
+    for key in keys:
+        if body.get(key):
+            return str(body[key])
+    raise PermanentPlatformError(f"{product} accepted {what} but returned no id.")
+
+
 def as_object(value: Any) -> dict[str, Any]:
     """`value` if it is a JSON object, else an empty one: platforms omit and vary fields."""
     return value if isinstance(value, dict) else {}

@@ -22,11 +22,11 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     ReplyTarget,
     SplitEvent,
     Unsupported,
     as_object,
+    created_id,
     from_unix_seconds,
     objects_in,
     parse_rfc3339,
@@ -303,10 +303,7 @@ def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -
     body = meta.graph_post(
         f"{comment_id}/comments", access_token=account_token(account), data={"message": text}
     )
-    new_id = body.get("id")
-    if not new_id:
-        raise PermanentPlatformError("Facebook accepted the reply but returned no id.")
-    return str(new_id)
+    return created_id(body, "id", product="Facebook")
 
 
 def private_reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -> str:

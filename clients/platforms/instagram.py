@@ -22,9 +22,9 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     ReplyTarget,
     as_object,
+    created_id,
     from_unix_seconds,
     parse_rfc3339,
 )
@@ -175,7 +175,7 @@ def reply_to_comment(account: ConnectedAccount, *, comment_id: str, text: str) -
         data={"message": text},
         product="Instagram",
     )
-    return _new_id(body)
+    return created_id(body, "id", product="Instagram")
 
 
 def reply_to_mention(account: ConnectedAccount, *, target: ReplyTarget, text: str) -> str:
@@ -189,14 +189,7 @@ def reply_to_mention(account: ConnectedAccount, *, target: ReplyTarget, text: st
         data=data,
         product="Instagram",
     )
-    return _new_id(body)
-
-
-def _new_id(body: dict[str, Any]) -> str:
-    new_id = body.get("id")
-    if not new_id:
-        raise PermanentPlatformError("Instagram accepted the reply but returned no id.")
-    return str(new_id)
+    return created_id(body, "id", product="Instagram")
 
 
 def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: str) -> str:

@@ -18,11 +18,11 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     PollResult,
     ReplyTarget,
     SplitEvent,
     as_object,
+    created_id,
     from_unix_milliseconds,
     objects_in,
 )
@@ -159,10 +159,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
             "parentComment": target.thread_key,
         },
     )
-    new_id = body.get("commentUrn") or body.get("$URN") or body.get("id")
-    if not new_id:
-        raise PermanentPlatformError("LinkedIn accepted the comment but returned no id.")
-    return str(new_id)
+    return created_id(body, "commentUrn", "$URN", "id", product="LinkedIn", what="the comment")
 
 
 def moderation_refusal(action: str, kind: str) -> str:

@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 
 from clients.platforms.base import (
-    PermanentPlatformError,
     SplitEvent,
     as_object,
+    created_id,
     fallback_dedupe_key,
 )
 from clients.platforms.http import api_call, bearer
@@ -214,10 +214,7 @@ def send_message(
         json_body={"recipient": recipient, **extra, "message": {"text": text}},
         product=product,
     )
-    message_id = body.get("message_id")
-    if not message_id:
-        raise PermanentPlatformError(f"{product} accepted the message but returned no id.")
-    return str(message_id)
+    return created_id(body, "message_id", product=product, what="the message")
 
 
 # --- Connect -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from clients.platforms.base import (
     ReplyTarget,
     SplitEvent,
     as_object,
+    created_id,
     from_unix_seconds,
     objects_in,
 )
@@ -167,10 +168,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
             "text": text,
         },
     )
-    new_id = data.get("comment_id")
-    if not new_id:
-        raise PermanentPlatformError("TikTok accepted the reply but returned no id.")
-    return str(new_id)
+    return created_id(data, "comment_id", product="TikTok")
 
 
 def moderation_refusal(action: str, kind: str) -> str:

@@ -24,10 +24,10 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     ReplyTarget,
     SplitEvent,
     as_object,
+    created_id,
     fallback_dedupe_key,
     from_unix_milliseconds,
 )
@@ -379,18 +379,14 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
             f"dm_conversations/with/{target.contact_external_id}/messages",
             {"text": text},
         )
-        new_id = data.get("dm_event_id")
-    else:
-        data = _call(
-            account,
-            "POST",
-            "tweets",
-            {"text": text, "reply": {"in_reply_to_tweet_id": target.external_id}},
-        )
-        new_id = data.get("id")
-    if not new_id:
-        raise PermanentPlatformError("X accepted the post but returned no id.")
-    return str(new_id)
+        return created_id(data, "dm_event_id", product="X", what="the message")
+    data = _call(
+        account,
+        "POST",
+        "tweets",
+        {"text": text, "reply": {"in_reply_to_tweet_id": target.external_id}},
+    )
+    return created_id(data, "id", product="X", what="the post")
 
 
 def moderation_refusal(action: str, kind: str) -> str:

@@ -17,11 +17,11 @@ from clients.platforms.base import (
     InteractionKind,
     NormalizedAuthor,
     NormalizedInteraction,
-    PermanentPlatformError,
     PollResult,
     ReplyTarget,
     SplitEvent,
     as_object,
+    created_id,
     objects_in,
     parse_rfc3339,
 )
@@ -201,9 +201,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
         params={"part": "snippet"},
         body={"snippet": {"parentId": target.thread_key, "textOriginal": text}},
     )
-    if not body.get("id"):
-        raise PermanentPlatformError("YouTube accepted the reply but returned no id.")
-    return str(body["id"])
+    return created_id(body, "id", product="YouTube")
 
 
 def _moderate(account: ConnectedAccount, comment_id: str, status: str, **extra: str) -> None:
