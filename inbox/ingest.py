@@ -27,7 +27,9 @@ from escalation.rules import Facts, active_rules, apply_escalation_rules, matchi
 from inbox import automation
 from inbox.models import AutoReplyRule, Contact, Conversation, Interaction
 from inbox.services import (
+    CONTACT_FACTS,
     REPLYABLE_KINDS,
+    contact_facts,
     ingest_interaction,
     new_interaction_fields,
     read_message,
@@ -137,26 +139,15 @@ def _upsert_contacts(found: list[NormalizedInteraction]) -> dict[tuple[str, str]
         contact = existing.get((platform, external_id)) or Contact(
             platform=platform, external_id=external_id, first_seen_at=now
         )
-        contact.name = author.name or contact.name
-        contact.handle = author.handle or contact.handle
-        contact.avatar_url = author.avatar_url or contact.avatar_url
-        if author.follower_count is not None:
-            contact.follower_count = author.follower_count
-        contact.is_verified = author.is_verified or contact.is_verified
+        for field, value in contact_facts(author).items():
+            setattr(contact, field, value)
         contact.last_seen_at = now
         rows.append(contact)
     saved = Contact.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["platform", "external_id"],
-        update_fields=[
-            "name",
-            "handle",
-            "avatar_url",
-            "follower_count",
-            "is_verified",
-            "last_seen_at",
-        ],
+        update_fields=[*CONTACT_FACTS, "last_seen_at"],
     )
     return {(contact.platform, contact.external_id): contact for contact in saved}
 

@@ -19,6 +19,7 @@ from clients.platforms.base import (
     Direction,
     InteractionAction,
     InteractionKind,
+    NormalizedAuthor,
     NormalizedInteraction,
     PermanentPlatformError,
     ReplyTarget,
@@ -186,19 +187,29 @@ def mark_answered(answer: Interaction | Reply) -> None:
     refresh_conversation(interaction.conversation_id)
 
 
-def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
-    """The person behind the event, with what the platform tells about them this time."""
-    author = normalized.author
-    if author is None:
-        return None
-    known = {
+# What a platform may tell about a person; each event refreshes what it states.
+CONTACT_FACTS = ["name", "handle", "avatar_url", "follower_count", "is_verified"]
+
+
+def contact_facts(author: NormalizedAuthor) -> dict[str, object]:
+    """What this event states about its author: blanks (and "not verified", which platforms
+    omit rather than state) leave what we knew."""
+    facts = {
         "name": author.name,
         "handle": author.handle,
         "avatar_url": author.avatar_url,
         "follower_count": author.follower_count,
         "is_verified": author.is_verified or None,
     }
-    given = {field: value for field, value in known.items() if value not in ("", None)}
+    return {field: value for field, value in facts.items() if value not in ("", None)}
+
+
+def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
+    """The person behind the event, with what the platform tells about them this time."""
+    author = normalized.author
+    if author is None:
+        return None
+    given = contact_facts(author)
     contact, created = Contact.objects.get_or_create(
         platform=normalized.platform, external_id=author.external_id, defaults=given
     )
