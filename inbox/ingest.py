@@ -30,6 +30,7 @@ from inbox.services import (
     CONTACT_FACTS,
     REPLYABLE_KINDS,
     contact_facts,
+    follows_parent,
     ingest_interaction,
     new_interaction_fields,
     read_message,
@@ -158,7 +159,7 @@ def _upsert_conversations(
     """The thread of every item, created on its first event; a reply whose parent we hold
     (already, or earlier in this batch) joins the parent's thread."""
     parents = {
-        item.normalized.parent_external_id for item in fresh if _follows_parent(item.normalized)
+        item.normalized.parent_external_id for item in fresh if follows_parent(item.normalized)
     }
     held = {
         (account_id, external_id): thread_key
@@ -171,7 +172,7 @@ def _upsert_conversations(
     for item in fresh:
         normalized = item.normalized
         item.thread_key = normalized.thread_key
-        if _follows_parent(normalized):
+        if follows_parent(normalized):
             parent = (item.account.pk, normalized.parent_external_id)
             item.thread_key = held.get(parent, item.thread_key)
         held[(item.account.pk, normalized.external_id)] = item.thread_key
@@ -234,15 +235,6 @@ TOUCH_CONVERSATIONS_SQL = """
     FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[]) AS v(id, at, contact_id)
     WHERE c.id = v.id
 """
-
-
-def _follows_parent(normalized: NormalizedInteraction) -> bool:
-    parent = normalized.parent_external_id
-    return normalized.kind not in ENGAGEMENT_KINDS and parent not in (
-        "",
-        normalized.post_external_id,
-        normalized.external_id,
-    )
 
 
 def _escalate(fresh: list[_New]) -> None:

@@ -221,6 +221,18 @@ def _upsert_contact(normalized: NormalizedInteraction) -> Contact | None:
     return contact
 
 
+def follows_parent(normalized: NormalizedInteraction) -> bool:
+    """Whether the item joins the thread of the item it answers (when we hold that one):
+    replies do; a top-level comment (whose parent is the post) and engagement, which gathers
+    per post, do not."""
+    parent = normalized.parent_external_id
+    return normalized.kind not in ENGAGEMENT_KINDS and parent not in (
+        "",
+        normalized.post_external_id,
+        normalized.external_id,
+    )
+
+
 def _upsert_conversation(
     normalized: NormalizedInteraction,
     connected_account: ConnectedAccount,
@@ -230,18 +242,12 @@ def _upsert_conversation(
     """The thread the event belongs to, created on its first event. A reply whose parent we
     already hold joins the parent's thread, however deep the nesting."""
     thread_key = normalized.thread_key
-    parent = normalized.parent_external_id
-    follows_parent = normalized.kind not in ENGAGEMENT_KINDS  # likes gather per post
-    if (
-        follows_parent
-        and parent
-        and parent not in (normalized.post_external_id, normalized.external_id)
-    ):
+    if follows_parent(normalized):
         thread_key = (
             Conversation.objects.filter(
                 connected_account=connected_account,
                 interactions__platform=normalized.platform,
-                interactions__external_id=parent,
+                interactions__external_id=normalized.parent_external_id,
             )
             .values_list("thread_key", flat=True)
             .first()
