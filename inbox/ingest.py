@@ -18,18 +18,18 @@ from django.utils import timezone
 
 from clients.models import ConnectedAccount
 from clients.platforms.base import (
-    ENGAGEMENT_KINDS,
     Direction,
     InteractionAction,
     NormalizedInteraction,
 )
-from escalation.rules import Facts, active_rules, apply_escalation_rules, matching_rules
+from escalation.rules import active_rules
 from inbox import automation
 from inbox.models import AutoReplyRule, Contact, Conversation, Interaction
 from inbox.services import (
     CONTACT_FACTS,
     REPLYABLE_KINDS,
     contact_facts,
+    escalate,
     follows_parent,
     ingest_interaction,
     new_interaction_fields,
@@ -238,20 +238,11 @@ TOUCH_CONVERSATIONS_SQL = """
 
 
 def _escalate(fresh: list[_New]) -> None:
-    """The client's rules, loaded once; only the interactions a rule matches touch the
-    database again."""
+    """The client's rules, loaded once: an interaction no rule matches costs no query."""
     rules = active_rules()
-    if not rules:
-        return
     for item in fresh:
-        interaction = item.interaction
-        assert interaction is not None
-        if not matching_rules(rules, Facts.of(interaction)):
-            continue
-        if apply_escalation_rules(interaction, rules) and interaction.kind in ENGAGEMENT_KINDS:
-            # As in ingest_interaction: engagement waits for nobody unless a rule says so.
-            Interaction.objects.filter(pk=interaction.pk).update(needs_reply=True)
-            interaction.needs_reply = True
+        if rules and item.interaction is not None:
+            escalate(item.interaction, rules)
 
 
 def _schedule_automation(fresh: list[_New]) -> None:

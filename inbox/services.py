@@ -25,6 +25,7 @@ from clients.platforms.base import (
     ReplyTarget,
     TransientPlatformError,
 )
+from escalation.models import EscalationRule
 from escalation.rules import apply_escalation_rules
 from guidelines.checker import CheckContext, CheckResult, check_reply
 from guidelines.selectors import get_current_guideline
@@ -101,12 +102,8 @@ def ingest_interaction(
         # The page answered (here or in another tool): what it answers no longer waits.
         mark_answered(interaction)
         return interaction
-    escalated = not interaction.is_deleted and bool(apply_escalation_rules(interaction))
-    if escalated and normalized.kind in ENGAGEMENT_KINDS:
-        # Engagement waits for nobody, unless a rule says this one matters (a journalist
-        # followed, a big account shared).
-        interaction.needs_reply = True
-        interaction.save(update_fields=["needs_reply"])
+    if not interaction.is_deleted:
+        escalate(interaction)
     if interaction.needs_reply:
         wake_on_new_message(conversation)
     refresh_conversation(conversation.pk)
@@ -143,6 +140,15 @@ def new_interaction_fields(
         ),
         **_analysis_fields(reading),
     }
+
+
+def escalate(interaction: Interaction, rules: list[EscalationRule] | None = None) -> None:
+    """Run the escalation rules (`rules` when loaded already) on a new inbound interaction.
+    Engagement waits for nobody, unless a rule says this one matters (a journalist followed,
+    a big account shared): then it needs a reply."""
+    if apply_escalation_rules(interaction, rules) and interaction.kind in ENGAGEMENT_KINDS:
+        interaction.needs_reply = True
+        interaction.save(update_fields=["needs_reply"])
 
 
 def read_message(normalized: NormalizedInteraction) -> Analysis | None:
