@@ -112,10 +112,27 @@ def free_port() -> int:
 
 
 def start_processes(
-    env: dict[str, str], port: int, logs: Path
+    env: dict[str, str], port: int, webhook_port: int, logs: Path
 ) -> dict[str, subprocess.Popen[bytes]]:
     bin_dir = Path(sys.executable).parent
     commands = {
+        "webhooks": [  # the webhook receiver, as make run starts it (bin/run.py)
+            str(bin_dir / "uvicorn"),
+            "clients.webhooks.receiver:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(webhook_port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         "web": [
             str(bin_dir / "gunicorn"),
             "config.wsgi",
@@ -426,15 +443,16 @@ def main() -> None:
     bodies, expected = build_deliveries(events)
     print(f"{len(bodies)} deliveries, {len(expected)} distinct events", flush=True)
 
-    port = free_port()
-    processes = start_processes(env, port, ROOT / ".data" / "bench-ingest-logs")
+    port, webhook_port = free_port(), free_port()
+    processes = start_processes(env, port, webhook_port, ROOT / ".data" / "bench-ingest-logs")
     sampler = MemorySampler(processes)
     try:
         wait_for_port(port)
+        wait_for_port(webhook_port)
         time.sleep(2)  # let the Celery worker come up too
         sampler.start()
         started = time.perf_counter()
-        latencies, failures, send_seconds = send_all(port, bodies, args.senders)
+        latencies, failures, send_seconds = send_all(webhook_port, bodies, args.senders)
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
         with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
             cursor = conn.cursor()
@@ -465,7 +483,8 @@ def main() -> None:
         "events_per_s": round(events_per_s, 1),
         "duplicates": duplicates,
         "lost": lost,
-        "web_rss_mb": round(sampler.peak["web"], 1),
+        # The largest of the two web processes: pages (gunicorn) and webhooks (uvicorn).
+        "web_rss_mb": round(max(sampler.peak["web"], sampler.peak["webhooks"]), 1),
         "worker_rss_mb": round(sampler.peak["worker"], 1),
         "floor_events_per_s": round(floor, 1),
         "ratio_to_floor": round(events_per_s / floor, 3),

@@ -2,9 +2,10 @@
 
 1. PostgreSQL and Redis: reused on 127.0.0.1 or embedded (bin/services.py).
 2. migrate_schemas, collectstatic, seed the demo agency once.
-3. Start gunicorn (pages and API: sync workers, measured fastest here, see DESIGN.md), a Celery
-   worker, Celery beat, the platform simulator and a gentle stream of demo traffic on every
-   platform (`simulate_traffic`, PARLEY_DEMO_TRAFFIC_RATE events per second, 0.1 by default).
+3. Start gunicorn (pages and API: sync workers, measured fastest here, see DESIGN.md), the
+   webhook receiver and the live-update streams (uvicorn), a Celery worker, Celery beat, the
+   platform simulator and a gentle stream of demo traffic on every platform
+   (`simulate_traffic`, PARLEY_DEMO_TRAFFIC_RATE events per second, 0.1 by default).
 4. The first time only, post a few signed demo comments through the simulator's generator.
 5. Print the URL and the logins; Ctrl-C stops everything started here.
 """
@@ -31,6 +32,7 @@ SIMULATOR_PORT = int(os.environ.get("PARLEY_SIMULATOR_PORT", "8100"))
 MAIL_SMTP_PORT = int(os.environ.get("PARLEY_MAIL_SMTP_PORT", "1025"))
 MAIL_HTTP_PORT = int(os.environ.get("PARLEY_MAIL_HTTP_PORT", "8025"))
 LIVE_PORT = int(os.environ.get("PARLEY_LIVE_PORT", "8001"))
+WEBHOOK_PORT = int(os.environ.get("PARLEY_WEBHOOK_PORT", "8002"))
 SEEDED_MARKER = DATA / "demo-comments-posted"
 
 
@@ -104,6 +106,24 @@ def main() -> int:
                 "--log-level",
                 "warning",
             ],
+            # The platforms' webhooks: acknowledged once stored, deliveries that arrive
+            # together stored by one commit (clients/webhooks/receiver.py).
+            "webhooks": [
+                str(bin_dir / "uvicorn"),
+                "clients.webhooks.receiver:app",
+                "--host",
+                HOST,
+                "--port",
+                str(WEBHOOK_PORT),
+                "--workers",
+                "2",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--log-level",
+                "warning",
+            ],
             # Below the web server's priority: acknowledging a platform's webhook comes
             # first (they time out and retry); the stored backlog drains in the CPU left.
             "worker": [
@@ -138,7 +158,7 @@ def main() -> int:
                 "manage.py",
                 "simulate_traffic",
                 "--url",
-                f"http://{HOST}:{PORT}",
+                f"http://{HOST}:{WEBHOOK_PORT}",
                 "--rate",
                 os.environ.get("PARLEY_DEMO_TRAFFIC_RATE", "0.1"),
             ],
@@ -167,9 +187,15 @@ def main() -> int:
             wait_for(f"http://{HOST}:{PORT}/accounts/login/")
             wait_for(f"http://127.0.0.1:{SIMULATOR_PORT}/_simulator/health")
             wait_for(f"http://{HOST}:{LIVE_PORT}/live/")
+            wait_for(f"http://{HOST}:{WEBHOOK_PORT}/webhooks/")
             wait_for(f"http://127.0.0.1:{MAIL_HTTP_PORT}/messages.json")
             if not SEEDED_MARKER.exists():
-                manage(env, "simulate_comments", "--url", f"http://{HOST}:{PORT}/webhooks/meta/")
+                manage(
+                    env,
+                    "simulate_comments",
+                    "--url",
+                    f"http://{HOST}:{WEBHOOK_PORT}/webhooks/meta/",
+                )
                 SEEDED_MARKER.touch()
             print_welcome(env)
             while all(process.poll() is None for process in processes.values()):
@@ -193,6 +219,7 @@ def main() -> int:
 
 def print_welcome(env: dict[str, str]) -> None:
     print(f"\nParley is running: http://{HOST}:{PORT}/")
+    print(f"Platform webhooks: http://{HOST}:{WEBHOOK_PORT}/webhooks/<meta|x|google>/")
     print(f"Platform simulator: http://127.0.0.1:{SIMULATOR_PORT}/_simulator/requests")
     print(f"E-mail sent by Parley (approval links): http://127.0.0.1:{MAIL_HTTP_PORT}/")
     manage(env, "seed_demo", "--logins-only")

@@ -1,0 +1,267 @@
+"""The webhook receiver: the platforms' endpoints on a lean async path, served by uvicorn.
+
+    POST /webhooks/meta/   /webhooks/x/   /webhooks/google/?token=...   (and the handshake GETs)
+
+Platforms time out and retry when an answer is slow, and they send in bursts, so the
+acknowledgement gets its own process, like the live-update streams (inbox/live/asgi.py). Each
+request is checked and answered exactly as the Django views answer it (deliveries.py decides
+both); what differs is the storing. An acknowledgement still waits until its events are
+committed, but the deliveries that arrive while a commit is in flight are stored together by
+the next one (group commit): one INSERT and one WAL flush for many deliveries, and one
+processing task per commit instead of one per request. bench/ingest.py measures it.
+
+If storing fails (PostgreSQL down or restarting) the answer is 503 and nothing is
+acknowledged: the platform sends the delivery again. If publishing the processing task fails
+after the commit, the events are stored and pending, and beat's stale-event sweep queues them.
+
+Run: uvicorn clients.webhooks.receiver:app --port 8002 --loop uvloop --http httptools
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import re
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import django
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from clients.services import (  # noqa: E402
+    STORE_INBOUND_SQL,
+    inbound_rows,
+    joined_rows,
+    schedule_processing,
+)
+from clients.webhooks import deliveries  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+PATH = re.compile(r"^/webhooks/(?P<endpoint>[a-z]+)/?$")
+NOT_STORED = deliveries.problem(
+    503, "not_stored", "The delivery could not be stored just now; send it again."
+)
+
+
+class NotStored(Exception):
+    """The commit that was to hold a delivery failed; it must not be acknowledged."""
+
+
+class ClientGone(Exception):
+    """The sender closed the connection before its body arrived."""
+
+
+def _conninfo() -> str:
+    database = settings.DATABASES["default"]
+    parts: dict[str, str] = {
+        "dbname": str(database["NAME"]),
+        "user": str(database.get("USER") or ""),
+        "password": str(database.get("PASSWORD") or ""),
+        "host": str(database.get("HOST") or ""),
+        "port": str(database.get("PORT") or ""),
+        "application_name": os.environ.get("PGAPPNAME", "parley-webhooks"),
+    }
+    return make_conninfo("", **{key: value for key, value in parts.items() if value})
+
+
+class GroupCommit:
+    """Stores the events of concurrent deliveries in shared commits, on one connection.
+
+    `store` returns once the events are committed; while one commit runs, the deliveries
+    arriving meanwhile wait together for the next."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._publisher = Publisher()
+
+    async def store(self, rows: str) -> None:
+        """Return once `rows` (an `inbound_rows` document) is committed; raise NotStored if
+        its commit failed."""
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_forever())
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, future))
+        self._wake.set()
+        await future
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+        self._publisher.close()
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._waiting = self._waiting, []
+            if batch:
+                await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[str, asyncio.Future[None]]]) -> None:
+        rows = joined_rows([delivery for delivery, _ in batch])
+        try:
+            connection = await self._connect()
+            # Autocommit: the statement's answer arrives after its commit is flushed.
+            cursor = await connection.execute(STORE_INBOUND_SQL, [rows])
+            new_ids = [row[0] for row in await cursor.fetchall()]
+        except Exception:  # whatever it was, these deliveries are not stored: say so
+            logger.exception("Storing %d deliveries failed; none acknowledged", len(batch))
+            await self._forget_connection()
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(NotStored())
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+        if new_ids:
+            self._publisher.publish(new_ids)
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        if self._connection is None or self._connection.closed:
+            self._connection = await psycopg.AsyncConnection.connect(_conninfo(), autocommit=True)
+        return self._connection
+
+    async def _forget_connection(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = None
+
+
+class Publisher:
+    """Queues processing tasks for committed events from a thread of its own (Celery's
+    publish blocks, and commits must not wait for it). Ids committed while a publish runs
+    go out together in the next, so a burst costs a few tasks, not one per commit."""
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="publish", daemon=True)
+        self._thread.start()
+
+    def publish(self, event_ids: list[int]) -> None:
+        with self._ready:
+            self._ids.extend(event_ids)
+            self._ready.notify()
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._ids and not self._closed:
+                    self._ready.wait()
+                event_ids, self._ids = self._ids, []
+                if self._closed and not event_ids:
+                    return
+            try:
+                schedule_processing(event_ids, on_commit=False)
+            except Exception:
+                # Stored and pending: the stale-event sweep (clients.tasks) queues them.
+                logger.exception("Queueing %d stored events failed; the sweep will", len(event_ids))
+
+
+@functools.cache
+def _committer() -> GroupCommit:
+    return GroupCommit()
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+        return
+    if scope["type"] != "http":
+        return
+    match = PATH.match(scope["path"])
+    if match is None:
+        await _respond(send, deliveries.NOT_FOUND)
+        return
+    endpoint = match["endpoint"]
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    if scope["method"] == "GET":
+        await _respond(send, deliveries.answer_get(endpoint, query))
+        return
+    if scope["method"] != "POST":
+        await _respond(send, deliveries.not_allowed(endpoint))
+        return
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
+    try:
+        raw = await _read_limited_body(receive, headers)
+    except ClientGone:
+        return
+    answer = deliveries.answer_post(endpoint, raw, headers, query)
+    if answer.events:
+        try:
+            await _committer().store(inbound_rows(answer.events))
+        except NotStored:
+            answer = NOT_STORED
+    await _respond(send, answer)
+
+
+async def _read_limited_body(receive: Receive, headers: dict[str, str]) -> bytes | None:
+    """The raw body, or None when it is larger than WEBHOOK_MAX_BODY_BYTES (reading stops
+    there; a declared length over the limit is refused before reading anything)."""
+    if deliveries.too_large(headers.get("content-length")):
+        return None
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, answer: deliveries.Answer) -> None:
+    headers = [
+        (b"content-type", answer.content_type.encode()),
+        (b"content-length", str(len(answer.body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in answer.headers),
+    ]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await _committer().close()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
