@@ -74,7 +74,6 @@ def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
             "SELECT id FROM inbox_conversation WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids]
         )
         cursor.execute(LIST_FIELDS_SQL, [ids, engagement])
-        cursor.execute(SEARCH_DOCUMENT_SQL + " WHERE c.id = ANY(%s)", [ids])
     conversations = list(
         Conversation.objects.select_related("contact", "latest_inbound")
         # The message's search vector is never needed here, and costly to read back.
@@ -85,15 +84,29 @@ def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
     return conversations
 
 
+# The conversation's search document: its messages' vectors (stored on each interaction) and
+# the person's name and handle. tsvector has no aggregate, so the vectors travel as text.
+SEARCH_DOCUMENT = """
+    coalesce((SELECT string_agg(i.search_vector::text, ' ')::tsvector
+              FROM inbox_interaction i
+              WHERE i.conversation_id = c.id AND NOT i.is_deleted), ''::tsvector)
+    || coalesce((SELECT to_tsvector('simple', p.name || ' ' || p.handle)
+                 FROM inbox_contact p WHERE p.id = c.contact_id), ''::tsvector)
+"""
+SEARCH_DOCUMENT_SQL = f"UPDATE inbox_conversation c SET search_document = {SEARCH_DOCUMENT}"
+
 # What the list shows about each conversation, from its inbound messages: the latest
-# message (a like in a message thread is not one), and whether anything waits for a reply.
-LIST_FIELDS_SQL = """
+# message (a like in a message thread is not one), and whether anything waits for a reply;
+# and its search document. One statement, so each row gets one new version (and its nine
+# index entries) per refresh, not two.
+LIST_FIELDS_SQL = f"""
     UPDATE inbox_conversation c SET
         latest_inbound_id = latest.id,
         last_inbound_at = latest.occurred_at,
         sentiment = coalesce(latest.sentiment, ''),
         language = coalesce(latest.language, ''),
-        needs_reply = coalesce(latest.waiting, false)
+        needs_reply = coalesce(latest.waiting, false),
+        search_document = {SEARCH_DOCUMENT}
     FROM unnest(%s::bigint[]) AS touched(id)
     LEFT JOIN LATERAL (
         SELECT i.id, i.occurred_at, i.sentiment, i.language,
@@ -104,18 +117,6 @@ LIST_FIELDS_SQL = """
         LIMIT 1
     ) latest ON true
     WHERE c.id = touched.id
-"""
-
-
-# The conversation's search document: its messages' vectors (stored on each interaction) and
-# the person's name and handle. tsvector has no aggregate, so the vectors travel as text.
-SEARCH_DOCUMENT_SQL = """
-    UPDATE inbox_conversation c SET search_document =
-        coalesce((SELECT string_agg(i.search_vector::text, ' ')::tsvector
-                  FROM inbox_interaction i
-                  WHERE i.conversation_id = c.id AND NOT i.is_deleted), ''::tsvector)
-        || coalesce((SELECT to_tsvector('simple', p.name || ' ' || p.handle)
-                     FROM inbox_contact p WHERE p.id = c.contact_id), ''::tsvector)
 """
 
 
