@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
+from clients.models import InboundEvent
 from clients.platforms import google_business, meta, x
 from clients.platforms.base import SplitEvent
 
@@ -155,8 +156,26 @@ def answer_post(name: str, raw: bytes | None, headers: Headers, query: Query) ->
         events = endpoint.split(_parse(raw))
     except (ValueError, UnicodeDecodeError) as error:
         return problem(400, "malformed_payload", f"The delivery is not {endpoint.what}: {error}")
+    unstorable = _unstorable(events)
+    if unstorable:
+        return problem(
+            400, "malformed_payload", f"The delivery is not {endpoint.what}: {unstorable}"
+        )
     accepted = endpoint.accepted
     return Answer(accepted.status, accepted.body, accepted.content_type, events)
+
+
+def _unstorable(events: Sequence[SplitEvent]) -> str:
+    """Why an event cannot be stored as it is (an id longer than any platform's), or ''."""
+    limits = {
+        name: int(getattr(InboundEvent._meta.get_field(name), "max_length", 0) or 0)
+        for name in ("account_external_id", "dedupe_key")
+    }
+    for event in events:
+        for name, limit in limits.items():
+            if len(getattr(event, name)) > limit:
+                return f"an event's {name.replace('_', ' ')} is longer than {limit} characters"
+    return ""
 
 
 def _parse(raw: bytes) -> Any:

@@ -124,9 +124,15 @@ class GroupCommit:
             # Autocommit: the statement's answer arrives after its commit is flushed.
             cursor = await connection.execute(STORE_INBOUND_SQL, [rows])
             new_ids = [row[0] for row in await cursor.fetchall()]
-        except Exception:  # whatever it was, these deliveries are not stored: say so
-            logger.exception("Storing %d deliveries failed; none acknowledged", len(batch))
+        except Exception:  # whatever it was, these deliveries are not stored
             await self._forget_connection()
+            if len(batch) > 1:
+                # One delivery PostgreSQL refuses must not hold back the others: each alone.
+                logger.warning("Storing %d deliveries together failed; one by one", len(batch))
+                for one in batch:
+                    await self._commit([one])
+                return
+            logger.exception("Storing a delivery failed; not acknowledged")
             for _, future in batch:
                 if not future.done():
                     future.set_exception(NotStored())

@@ -127,6 +127,7 @@ def test_concurrent_and_repeated_deliveries_are_stored_once_and_become_interacti
             assert Interaction.objects.values("external_id").distinct().count() == 150
 
 
+LONG_ID = comments(4).replace(LIVE_PAGE.encode(), b"1" * 300)
 CASES: list[tuple[str, str, dict[str, str], bytes]] = [
     ("POST", "/webhooks/meta/", {"X-Hub-Signature-256": "sha256=" + "0" * 64}, comments(1)),
     ("POST", "/webhooks/meta", {}, comments(2)),
@@ -144,6 +145,8 @@ CASES: list[tuple[str, str, dict[str, str], bytes]] = [
     ("GET", "/webhooks/x/", {}, b""),
     ("POST", "/webhooks/x/", {"x-twitter-webhooks-signature": "sha256=AAAA"}, b"{}"),
     ("POST", "/webhooks/google/?token=wrong", {}, b"{}"),
+    # Signed, but with a Page id no column can hold.
+    ("POST", "/webhooks/meta/", {"X-Hub-Signature-256": meta_signature(LONG_ID)}, LONG_ID),
     ("POST", "/webhooks/google/?token=test_google_push_token", {}, b"not json"),
 ]
 
@@ -166,6 +169,8 @@ def test_every_refusal_and_handshake_is_the_django_views_answer_and_stores_nothi
     crc = httpx.get(f"{receiver}/webhooks/x/?crc_token=challenge", timeout=10)
     assert crc.json() == {"response_token": f"sha256={expected}"}
     assert httpx.post(f"{receiver}/elsewhere/", timeout=10).status_code == 404
+    too_long = post_meta(receiver, LONG_ID)
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "malformed_payload")
     with django_db_blocker.unblock():
         assert stored() == 0
 
