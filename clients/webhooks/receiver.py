@@ -20,6 +20,7 @@ Run: uvicorn clients.webhooks.receiver:app --port 8002 --loop uvloop --http http
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -75,6 +76,7 @@ def _conninfo() -> str:
         "host": str(database.get("HOST") or ""),
         "port": str(database.get("PORT") or ""),
         "application_name": os.environ.get("PGAPPNAME", "parley-webhooks"),
+        "connect_timeout": "5",
     }
     return make_conninfo("", **{key: value for key, value in parts.items() if value})
 
@@ -121,6 +123,13 @@ class GroupCommit:
         rows = joined_rows([delivery for delivery, _ in batch])
         try:
             connection = await self._connect()
+        except (psycopg.Error, OSError):
+            logger.exception(
+                "PostgreSQL is unreachable; %d deliveries not acknowledged", len(batch)
+            )
+            _settle(batch, NotStored())
+            return
+        try:
             # Autocommit: the statement's answer arrives after its commit is flushed.
             cursor = await connection.execute(STORE_INBOUND_SQL, [rows])
             new_ids = [row[0] for row in await cursor.fetchall()]
@@ -133,13 +142,9 @@ class GroupCommit:
                     await self._commit([one])
                 return
             logger.exception("Storing a delivery failed; not acknowledged")
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(NotStored())
+            _settle(batch, NotStored())
             return
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
+        _settle(batch, None)
         if new_ids:
             self._publisher.publish(new_ids)
 
@@ -150,8 +155,20 @@ class GroupCommit:
 
     async def _forget_connection(self) -> None:
         if self._connection is not None:
-            await self._connection.close()
+            with contextlib.suppress(psycopg.Error, OSError):  # it may be broken already
+                await self._connection.close()
         self._connection = None
+
+
+def _settle(batch: list[tuple[str, asyncio.Future[None]]], error: Exception | None) -> None:
+    """Answer the deliveries waiting on a commit: stored (None), or not."""
+    for _, future in batch:
+        if future.done():  # its sender is gone
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 class Publisher:

@@ -295,3 +295,23 @@ def test_nul_characters_are_dropped_not_a_500(
     assert response.status_code == 200
     [event] = InboundEvent.objects.all()
     assert event.payload["change"]["value"]["message"] == "hi!"
+
+
+def test_a_lone_surrogate_is_stored_as_a_replacement_not_a_500(
+    client: HttpClient, cast: Cast, session_clients: SessionClients
+) -> None:
+    """JSON may escape half of a surrogate pair ("\\ud83d" alone); no text can hold it."""
+    body = encode_like_meta(
+        feed_comment_delivery(
+            page_id=PAGE_A, author_id="6000000000000001", author_name="A", message="hi MARK!"
+        )
+    ).replace(b"MARK", b"\\ud83d")
+    response = client.post(
+        "/webhooks/meta/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign_meta(body, settings.META_APP_SECRET),
+    )
+    assert response.status_code == 200
+    [event] = InboundEvent.objects.all()
+    assert event.payload["change"]["value"]["message"] == "hi ?!"
