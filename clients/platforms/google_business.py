@@ -12,7 +12,6 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from clients.platforms.base import (
     objects_in,
     parse_rfc3339,
 )
-from clients.platforms.http import account_token, api_call, bearer
+from clients.platforms.http import PlatformApi
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -91,7 +90,7 @@ def enrich_event(account: ConnectedAccount, payload: dict[str, Any]) -> dict[str
     review_name = as_object(payload.get("notification")).get("review")
     if "review" in payload or "fetched" in payload or not review_name:
         return None
-    return _call(account, "GET", str(review_name))
+    return API.call(account, "GET", str(review_name))
 
 
 # --- Normalize ---------------------------------------------------------------------------
@@ -161,7 +160,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         params = {"pageSize": PAGE_SIZE, "orderBy": "updateTime desc"}
         if page_token:
             params["pageToken"] = page_token
-        body = _call(account, "GET", f"{account.external_account_id}/reviews", params=params)
+        body = API.call(account, "GET", f"{account.external_account_id}/reviews", params=params)
         reviews = objects_in(body.get("reviews"))
         for review in reviews:
             updated = str(review.get("updateTime") or "")
@@ -188,34 +187,12 @@ REPLYABLE_KINDS = frozenset({InteractionKind.REVIEW})
 PRIVATE_REPLIES = False
 
 
-def _call(
-    account: ConnectedAccount,
-    method: str,
-    path: str,
-    *,
-    params: dict[str, Any] | None = None,
-    body: Any = None,
-) -> dict[str, Any]:
-    return _request(account_token(account), method, path, params=params, body=body)
-
-
-def _request(
-    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-) -> dict[str, Any]:
-    return api_call(
-        method,
-        settings.GOOGLE_BUSINESS_BASE_URL,
-        path,
-        product=PRODUCT,
-        headers=bearer(token),
-        params=params,
-        json_body=body,
-    )
+API = PlatformApi(product=PRODUCT, base_url_setting="GOOGLE_BUSINESS_BASE_URL")
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
     """Publish the owner's reply (the same call replaces an earlier one, §3.2)."""
-    _call(account, "PUT", f"{target.external_id}/reply", body={"comment": text})
+    API.call(account, "PUT", f"{target.external_id}/reply", body={"comment": text})
     return f"{target.external_id}/reply"
 
 
@@ -233,8 +210,8 @@ def moderation_refusal(action: str, kind: str) -> str:
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """Every location of every Business Profile account the person manages."""
     found = []
-    for account in objects_in(_request(access_token, "GET", "accounts").get("accounts")):
-        locations = _request(access_token, "GET", f"{account.get('name')}/locations")
+    for account in objects_in(API.request(access_token, "GET", "accounts").get("accounts")):
+        locations = API.request(access_token, "GET", f"{account.get('name')}/locations")
         for location in objects_in(locations.get("locations")):
             if location.get("name"):
                 title = location.get("locationName") or location.get("title") or location["name"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -79,6 +80,50 @@ def api_call(
         rate_limit_codes=rate_limit_codes,
     )
     return as_object(body)
+
+
+@dataclass(frozen=True)
+class PlatformApi:
+    """One platform's API as its connector calls it: where it is (a setting's name, read at
+    call time), how a token goes in the headers, and, for APIs that wrap every answer in an
+    envelope (X, TikTok), the key holding the answer."""
+
+    product: str
+    base_url_setting: str
+    headers: Callable[[str], dict[str, str]] = bearer
+    envelope: str = ""
+
+    def request(
+        self,
+        token: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        answer = api_call(
+            method,
+            getattr(settings, self.base_url_setting),
+            path,
+            product=self.product,
+            headers=self.headers(token),
+            params=params,
+            json_body=body,
+        )
+        return as_object(answer.get(self.envelope)) if self.envelope else answer
+
+    def call(
+        self,
+        account: ConnectedAccount,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """`request` with the account's own token."""
+        return self.request(account_token(account), method, path, body, params=params)
 
 
 def request_json(

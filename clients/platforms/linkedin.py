@@ -26,7 +26,7 @@ from clients.platforms.base import (
     from_unix_milliseconds,
     objects_in,
 )
-from clients.platforms.http import account_token, api_call, bearer
+from clients.platforms.http import PlatformApi, bearer
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -45,7 +45,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
     no comment webhook for ordinary apps; `lastModified.time` (ms) is the cursor."""
     since = int(cursor.get("modified_since") or 0)
     newest = since
-    posts = _call(
+    posts = API.call(
         account,
         "GET",
         "posts",
@@ -56,7 +56,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         post_urn = str(as_object(post).get("id") or "")
         if not post_urn:
             continue
-        comments = _call(
+        comments = API.call(
             account,
             "GET",
             f"socialActions/{quote(post_urn, safe='')}/comments",
@@ -116,39 +116,21 @@ REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
 PRIVATE_REPLIES = False
 
 
-def _call(
-    account: ConnectedAccount,
-    method: str,
-    path: str,
-    *,
-    params: dict[str, Any] | None = None,
-    body: Any = None,
-) -> dict[str, Any]:
-    return _request(account_token(account), method, path, params=params, body=body)
+def _headers(token: str) -> dict[str, str]:
+    return {
+        **bearer(token),
+        "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
+        "X-Restli-Protocol-Version": "2.0.0",
+    }
 
 
-def _request(
-    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-) -> dict[str, Any]:
-    return api_call(
-        method,
-        settings.LINKEDIN_BASE_URL,
-        path,
-        product=PRODUCT,
-        headers={
-            **bearer(token),
-            "LinkedIn-Version": settings.LINKEDIN_API_VERSION,
-            "X-Restli-Protocol-Version": "2.0.0",
-        },
-        params=params,
-        json_body=body,
-    )
+API = PlatformApi(product=PRODUCT, base_url_setting="LINKEDIN_BASE_URL", headers=_headers)
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
     """Comment as the organization under the comment being answered."""
     post = target.post_external_id
-    body = _call(
+    body = API.call(
         account,
         "POST",
         f"socialActions/{quote(post, safe='')}/comments",
@@ -171,7 +153,7 @@ def moderation_refusal(action: str, kind: str) -> str:
 
 def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
     comment_id = target.external_id.rstrip(")").rsplit(",", 1)[-1]
-    _call(
+    API.call(
         account,
         "DELETE",
         f"socialActions/{quote(target.post_external_id, safe='')}/comments/{comment_id}",
@@ -184,7 +166,7 @@ def delete(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """The organization pages the person administers."""
-    acls = _request(
+    acls = API.request(
         access_token,
         "GET",
         "organizationAcls",
@@ -195,6 +177,6 @@ def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[Discover
         urn = str(acl.get("organization") or "")
         if not urn.startswith("urn:li:organization:"):
             continue
-        organization = _request(access_token, "GET", f"organizations/{urn.rsplit(':', 1)[-1]}")
+        organization = API.request(access_token, "GET", f"organizations/{urn.rsplit(':', 1)[-1]}")
         found.append(DiscoveredAccount(urn, str(organization.get("localizedName") or urn)))
     return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from clients.platforms.base import (
     from_unix_seconds,
     objects_in,
 )
-from clients.platforms.http import account_token, api_call
+from clients.platforms.http import PlatformApi
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -46,7 +45,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
     since = int(cursor.get("created_since") or 0)
     newest = since
     business_id = account.external_account_id
-    videos = _call(
+    videos = API.call(
         account,
         "GET",
         "business/video/list/",
@@ -57,7 +56,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         video_id = str(as_object(video).get("item_id") or as_object(video).get("video_id") or "")
         if not video_id:
             continue
-        comments = _call(
+        comments = API.call(
             account,
             "GET",
             "business/comment/list/",
@@ -125,31 +124,13 @@ REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
 PRIVATE_REPLIES = False
 
 
-def _call(
-    account: ConnectedAccount,
-    method: str,
-    path: str,
-    *,
-    params: dict[str, Any] | None = None,
-    body: Any = None,
-) -> dict[str, Any]:
-    return _request(account_token(account), method, path, params=params, body=body)
+def _headers(token: str) -> dict[str, str]:
+    return {"Access-Token": token}
 
 
-def _request(
-    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-) -> dict[str, Any]:
-    """The envelope's `data` (its `code` is checked by the transport)."""
-    envelope = api_call(
-        method,
-        settings.TIKTOK_BASE_URL,
-        path,
-        product=PRODUCT,
-        headers={"Access-Token": token},
-        params=params,
-        json_body=body,
-    )
-    return as_object(envelope.get("data"))
+API = PlatformApi(
+    product=PRODUCT, base_url_setting="TIKTOK_BASE_URL", headers=_headers, envelope="data"
+)
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
@@ -157,7 +138,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
         raise PermanentPlatformError(
             _("TikTok replies are limited to %(limit)d characters.") % {"limit": MAX_REPLY_LENGTH}
         )
-    data = _call(
+    data = API.call(
         account,
         "POST",
         "business/comment/reply/create/",
@@ -179,7 +160,7 @@ def moderation_refusal(action: str, kind: str) -> str:
 
 
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
-    _call(
+    API.call(
         account,
         "POST",
         "business/comment/hide/",
@@ -200,7 +181,7 @@ def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[Discover
     business_id = str(extra.get("open_id") or extra.get("business_id") or "")
     if not business_id:
         return []
-    data = _request(
+    data = API.request(
         access_token,
         "GET",
         "business/get/",

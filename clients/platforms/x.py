@@ -31,7 +31,7 @@ from clients.platforms.base import (
     fallback_dedupe_key,
     from_unix_milliseconds,
 )
-from clients.platforms.http import account_token, api_call, bearer
+from clients.platforms.http import PlatformApi
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -353,34 +353,20 @@ REPLYABLE_KINDS = frozenset(
 PRIVATE_REPLIES = False
 
 
-def _call(account: ConnectedAccount, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    return _request(account_token(account), method, path, body)
-
-
-def _request(token: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    """The answer's `data` (API v2 wraps everything in it)."""
-    answer_body = api_call(
-        method,
-        settings.X_API_BASE_URL,
-        path,
-        product=PRODUCT,
-        headers=bearer(token),
-        json_body=body,
-    )
-    return as_object(answer_body.get("data"))
+API = PlatformApi(product=PRODUCT, base_url_setting="X_API_BASE_URL", envelope="data")
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
     """Reply publicly to a post, or send a direct message; returns the new id."""
     if target.kind == InteractionKind.DIRECT_MESSAGE:
-        data = _call(
+        data = API.call(
             account,
             "POST",
             f"dm_conversations/with/{target.contact_external_id}/messages",
             {"text": text},
         )
         return created_id(data, "dm_event_id", product="X", what="the message")
-    data = _call(
+    data = API.call(
         account,
         "POST",
         "tweets",
@@ -401,12 +387,12 @@ def moderation_refusal(action: str, kind: str) -> str:
 
 def set_hidden(account: ConnectedAccount, target: ReplyTarget, *, hidden: bool) -> None:
     """Hide a reply (only in conversations our account started, §2.4)."""
-    _call(account, "PUT", f"tweets/{target.external_id}/hidden", {"hidden": hidden})
+    API.call(account, "PUT", f"tweets/{target.external_id}/hidden", {"hidden": hidden})
 
 
 def block(account: ConnectedAccount, target: ReplyTarget) -> None:
     """Block the author (the Enterprise plan only, see moderation_refusal)."""
-    _call(
+    API.call(
         account,
         "POST",
         f"users/{account.external_account_id}/blocking",
@@ -419,7 +405,7 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
     """The one account the person signed in with."""
-    user = _request(access_token, "GET", "users/me")
+    user = API.request(access_token, "GET", "users/me")
     if not user.get("id"):
         return []
     return [DiscoveredAccount(str(user["id"]), f"@{user.get('username') or user['id']}")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from clients.platforms.base import (
     objects_in,
     parse_rfc3339,
 )
-from clients.platforms.http import account_token, api_call, bearer
+from clients.platforms.http import PlatformApi
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
@@ -59,7 +58,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         }
         if page_token:
             params["pageToken"] = page_token
-        body = _call(account, "GET", "commentThreads", params=params)
+        body = API.call(account, "GET", "commentThreads", params=params)
         for thread in objects_in(body.get("items")):
             snippet = as_object(thread.get("snippet"))
             top = as_object(snippet.get("topLevelComment"))
@@ -93,7 +92,7 @@ def _all_replies(account: ConnectedAccount, thread_id: str) -> list[dict[str, An
         params = {"part": "snippet", "parentId": thread_id, "maxResults": 100}
         if page_token:
             params["pageToken"] = page_token
-        body = _call(account, "GET", "comments", params=params)
+        body = API.call(account, "GET", "comments", params=params)
         replies += objects_in(body.get("items"))
         page_token = str(body.get("nextPageToken") or "")
         if not page_token:
@@ -167,34 +166,12 @@ REPLYABLE_KINDS = frozenset({InteractionKind.COMMENT})
 PRIVATE_REPLIES = False
 
 
-def _call(
-    account: ConnectedAccount,
-    method: str,
-    path: str,
-    *,
-    params: dict[str, Any] | None = None,
-    body: Any = None,
-) -> dict[str, Any]:
-    return _request(account_token(account), method, path, params=params, body=body)
-
-
-def _request(
-    token: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-) -> dict[str, Any]:
-    return api_call(
-        method,
-        settings.YOUTUBE_BASE_URL,
-        path,
-        product=PRODUCT,
-        headers=bearer(token),
-        params=params,
-        json_body=body,
-    )
+API = PlatformApi(product=PRODUCT, base_url_setting="YOUTUBE_BASE_URL")
 
 
 def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private: bool) -> str:
     """Reply in the thread (YouTube nests one level: replies go to the top-level comment)."""
-    body = _call(
+    body = API.call(
         account,
         "POST",
         "comments",
@@ -205,7 +182,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
 
 
 def _moderate(account: ConnectedAccount, comment_id: str, status: str, **extra: str) -> None:
-    _call(
+    API.call(
         account,
         "POST",
         "comments/setModerationStatus",
@@ -236,7 +213,7 @@ def block(account: ConnectedAccount, target: ReplyTarget) -> None:
 
 
 def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[DiscoveredAccount]:
-    body = _request(access_token, "GET", "channels", params={"part": "snippet", "mine": "true"})
+    body = API.request(access_token, "GET", "channels", params={"part": "snippet", "mine": "true"})
     return [
         DiscoveredAccount(
             str(item["id"]), str(as_object(item.get("snippet")).get("title") or item["id"])
