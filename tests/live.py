@@ -151,12 +151,9 @@ def process_env(simulator: Simulator, name: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def celery_worker_process(
-    live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
-) -> Iterator[None]:
-    celery_app.control.purge()
-    worker = subprocess.Popen(
+def start_worker(simulator: Simulator, name: str, log: Path) -> subprocess.Popen[bytes]:
+    """A real Celery worker on this test session's database (its sessions tagged `name`)."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -175,8 +172,18 @@ def celery_worker_process(
             "WARNING",
         ],
         cwd=ROOT,
-        env=process_env(_simulator_server, f"test-worker-{os.getpid()}"),
-        **log_to(tmp_path / "celery-worker.log"),
+        env=process_env(simulator, name),
+        **log_to(log),
+    )
+
+
+@pytest.fixture
+def celery_worker_process(
+    live_world: LiveWorld, _simulator_server: Simulator, django_db_blocker: Any, tmp_path: Path
+) -> Iterator[None]:
+    celery_app.control.purge()
+    worker = start_worker(
+        _simulator_server, f"test-worker-{os.getpid()}", tmp_path / "celery-worker.log"
     )
     celery_app.conf.task_always_eager = False
     try:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +21,12 @@ from clients.tasks import requeue_stale_inbound_events_task
 from config.celery import app as celery_app
 from inbox.models import Conversation, Interaction
 from tests.conftest import Simulator
-from tests.live import LIVE_PAGE, ROOT, LiveWorld, log_to, process_env, stop, wait_until
+from tests.live import LIVE_PAGE, LiveWorld, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.worker
 
 DELIVERIES = 40
 EVENTS_PER_DELIVERY = 50
-
-
-def start_worker(simulator: Simulator, name: str, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            "ingest,outbound,scheduled,default",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=process_env(simulator, name),
-        **log_to(log),
-    )
 
 
 def delivery(number: int) -> dict[str, Any]:
