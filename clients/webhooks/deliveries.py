@@ -165,14 +165,17 @@ def answer_post(name: str, raw: bytes | None, headers: Headers, query: Query) ->
     return Answer(accepted.status, accepted.body, accepted.content_type, events)
 
 
+# The columns a platform's ids go into, and how long they may be.
+_ID_LIMITS = {
+    name: int(getattr(InboundEvent._meta.get_field(name), "max_length", 0) or 0)
+    for name in ("account_external_id", "dedupe_key")
+}
+
+
 def _unstorable(events: Sequence[SplitEvent]) -> str:
     """Why an event cannot be stored as it is (an id longer than any platform's), or ''."""
-    limits = {
-        name: int(getattr(InboundEvent._meta.get_field(name), "max_length", 0) or 0)
-        for name in ("account_external_id", "dedupe_key")
-    }
     for event in events:
-        for name, limit in limits.items():
+        for name, limit in _ID_LIMITS.items():
             if len(getattr(event, name)) > limit:
                 return f"an event's {name.replace('_', ' ')} is longer than {limit} characters"
     return ""
