@@ -57,16 +57,21 @@ class WorkflowError(ValueError):
 def refresh_conversation(conversation_id: int) -> Conversation:
     """Recompute what the inbox shows about a conversation from its inbound messages (the
     latest one, whether anything still needs a reply), then sync its work item."""
-    (conversation,) = refresh_conversations([conversation_id])
-    return conversation
+    refresh_conversations([conversation_id])
+    return (
+        Conversation.objects.select_related("contact", "latest_inbound")
+        # The message's search vector is never needed here, and costly to read back.
+        .defer("latest_inbound__search_vector")
+        .get(pk=conversation_id)
+    )
 
 
-def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
+def refresh_conversations(conversation_ids: list[int]) -> None:
     """`refresh_conversation` for many at once, in a fixed number of queries (batch
     ingestion refreshes every conversation a batch touched this way)."""
     ids = sorted(set(conversation_ids))
     if not ids:
-        return []
+        return
     engagement = sorted(str(kind) for kind in ENGAGEMENT_KINDS)
     with connection.cursor() as cursor:
         # In id order, so concurrent batches lock rows in the same order.
@@ -74,14 +79,7 @@ def refresh_conversations(conversation_ids: list[int]) -> list[Conversation]:
             "SELECT id FROM inbox_conversation WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids]
         )
         cursor.execute(LIST_FIELDS_SQL, [ids, engagement])
-    conversations = list(
-        Conversation.objects.select_related("contact", "latest_inbound")
-        # The message's search vector is never needed here, and costly to read back.
-        .defer("latest_inbound__search_vector")
-        .filter(pk__in=ids)
-    )
-    sync_work_items(conversations)
-    return conversations
+    sync_work_items(ids)
 
 
 # The conversation's search document: its messages' vectors (stored on each interaction) and
@@ -120,45 +118,8 @@ LIST_FIELDS_SQL = f"""
 """  # noqa: S608 - SEARCH_DOCUMENT is constant SQL; the values are parameters
 
 
-def is_open_work(conversation: Conversation) -> bool:
-    """Open and either waiting for a reply or taken on by someone (open/pending)."""
-    if conversation.status not in OPEN_STATUSES:
-        return False
-    return conversation.needs_reply or conversation.status != Status.NEW
-
-
-def sync_work_item(conversation: Conversation) -> None:
-    """Mirror the conversation into the public WorkItem index, or drop it when it is no
-    longer open work. `conversation.latest_inbound` and `.contact` are read: load them."""
-    sync_work_items([conversation])
-
-
-def sync_work_items(conversations: list[Conversation]) -> None:
-    """`sync_work_item` for many: one upsert for the open ones, one delete for the rest."""
-    client = _current_client()
-    conversations_changed(client.pk, [c.pk for c in conversations])
-    open_work = [c for c in conversations if is_open_work(c)]
-    closed = [c.pk for c in conversations if not is_open_work(c)]
-    if closed:
-        # One statement: QuerySet.delete() would read the rows first to send signals nobody
-        # listens to for this table.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {WorkItem._meta.db_table} WHERE client_id = %s"  # noqa: S608
-                " AND conversation_id = ANY(%s)",
-                [client.pk, closed],
-            )
-    if not open_work:
-        return
-    WorkItem.objects.bulk_create(
-        [_work_item(client, conversation) for conversation in open_work],
-        update_conflicts=True,
-        unique_fields=["client", "conversation_id"],
-        update_fields=WORK_ITEM_FIELDS,
-    )
-
-
-WORK_ITEM_FIELDS = [
+# The work-item columns a sync rewrites (sla_due_at belongs to the SLA clock).
+WORK_ITEM_COLUMNS = [
     "interaction_id",
     "status",
     "priority",
@@ -178,29 +139,59 @@ WORK_ITEM_FIELDS = [
 ]
 
 
-def _work_item(client: Client, conversation: Conversation) -> WorkItem:
-    latest = conversation.latest_inbound
-    contact = conversation.contact
-    return WorkItem(
-        client=client,
-        conversation_id=conversation.pk,
-        interaction_id=latest.pk if latest else None,
-        status=conversation.status,
-        priority=conversation.priority,
-        priority_rank=PRIORITY_RANK[conversation.priority],
-        assignee_id=conversation.assignee_id,
-        needs_reply=conversation.needs_reply,
-        platform=conversation.platform,
-        kind=conversation.kind,
-        sentiment=conversation.sentiment,
-        language=conversation.language,
-        contact_name=str(contact) if contact else "",
-        snippet=(latest.text if latest else "")[:SNIPPET_LENGTH],
-        last_inbound_at=conversation.last_inbound_at,
-        snoozed_until=conversation.snoozed_until,
-        escalated=conversation.escalated_at is not None,
-        updated_at=timezone.now(),
+# Open and either waiting for a reply or taken on by someone (open/pending).
+_OPEN_STATUSES_SQL = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+IS_OPEN_WORK_SQL = (
+    f"(c.status IN ({_OPEN_STATUSES_SQL}) AND (c.needs_reply OR c.status <> '{Status.NEW}'))"
+)
+PRIORITY_RANK_SQL = (
+    "CASE c.priority "
+    + " ".join(f"WHEN '{priority}' THEN {rank}" for priority, rank in PRIORITY_RANK.items())
+    + " END"
+)
+
+# Each conversation's row in the public work-item index, read from the conversation itself,
+# its person and its latest message: written when it is open work, removed when it is not.
+# One statement for any number of conversations.
+SYNC_WORK_ITEMS_SQL = f"""
+    WITH touched AS (
+        SELECT c.*, {IS_OPEN_WORK_SQL} AS is_work, {PRIORITY_RANK_SQL} AS priority_rank
+        FROM inbox_conversation c WHERE c.id = ANY(%(ids)s)
+    ), dropped AS (
+        DELETE FROM {WorkItem._meta.db_table} w USING touched t
+        WHERE w.client_id = %(client)s AND w.conversation_id = t.id AND NOT t.is_work
     )
+    INSERT INTO {WorkItem._meta.db_table} AS w
+        (client_id, conversation_id, interaction_id, status, priority, priority_rank,
+         assignee_id, needs_reply, platform, kind, sentiment, language, contact_name, snippet,
+         last_inbound_at, snoozed_until, escalated, updated_at)
+    SELECT %(client)s, t.id, t.latest_inbound_id, t.status, t.priority, t.priority_rank,
+           t.assignee_id, t.needs_reply, t.platform, t.kind, t.sentiment, t.language,
+           -- str(Contact): the name, else the handle, else the platform's id
+           coalesce(nullif(p.name, ''), nullif(p.handle, ''), p.external_id, ''),
+           left(coalesce(i.text, ''), {SNIPPET_LENGTH}),
+           t.last_inbound_at, t.snoozed_until, t.escalated_at IS NOT NULL, now()
+    FROM touched t
+    LEFT JOIN inbox_contact p ON p.id = t.contact_id
+    LEFT JOIN inbox_interaction i ON i.id = t.latest_inbound_id
+    WHERE t.is_work
+    ON CONFLICT (client_id, conversation_id) DO UPDATE SET
+        {", ".join(f"{column} = excluded.{column}" for column in WORK_ITEM_COLUMNS)}
+"""  # noqa: S608 - table names from the models, the rest constant; the values are parameters
+
+
+def sync_work_item(conversation: Conversation) -> None:
+    """Mirror the saved conversation into the public WorkItem index, or drop it when it is no
+    longer open work."""
+    sync_work_items([conversation.pk])
+
+
+def sync_work_items(conversation_ids: list[int]) -> None:
+    """`sync_work_item` for many, in one statement."""
+    client = _current_client()
+    with connection.cursor() as cursor:
+        cursor.execute(SYNC_WORK_ITEMS_SQL, {"ids": list(conversation_ids), "client": client.pk})
+    conversations_changed(client.pk, list(conversation_ids))
 
 
 def wake_on_new_message(conversation: Conversation) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from clients.models import WorkItem
 from clients.platforms.meta import split_delivery
-from clients.services import process_inbound_event, store_inbound_events
+from clients.services import process_inbound_event, process_inbound_events, store_inbound_events
 from clients.simulator.generator import feed_comment_delivery
 from inbox import workflow
 from inbox.models import Conversation, ConversationEvent, Interaction, Note, Tag
@@ -107,7 +107,9 @@ def test_tags_are_reused_case_insensitively_and_every_change_is_recorded(
         workflow.add_tag(conversation=conversation, name="x" * 61, actor=cast.agent_a)
 
 
-def deliver(message: str, comment_id: str, *, parent: str | None = None) -> None:
+def deliver(
+    message: str, comment_id: str, *, parent: str | None = None, batched: bool = False
+) -> None:
     payload = feed_comment_delivery(
         page_id=PAGE_A,
         author_id="6000000000000001",
@@ -119,12 +121,18 @@ def deliver(message: str, comment_id: str, *, parent: str | None = None) -> None
         created_time=1717000000 if parent is None else 1717000600,
         parent_comment_id=parent,
     )
-    for event_id in store_inbound_events(split_delivery(payload)):
-        process_inbound_event(event_id=event_id)
+    event_ids = store_inbound_events(split_delivery(payload))
+    if batched:
+        process_inbound_events(event_ids=event_ids)
+    for event_id in event_ids:
+        process_inbound_event(event_id=event_id)  # nothing left to do after a batch
 
 
-def test_snoozing_hides_until_the_person_writes_again(cast: Cast, in_client_a: Any) -> None:
-    deliver("Where is my order?", "800000000000001")
+@pytest.mark.parametrize("batched", [False, True], ids=["alone", "batched"])
+def test_snoozing_hides_until_the_person_writes_again(
+    cast: Cast, in_client_a: Any, batched: bool
+) -> None:
+    deliver("Where is my order?", "800000000000001", batched=batched)
     conversation = Conversation.objects.get()
     with pytest.raises(workflow.WorkflowError):
         workflow.snooze(
@@ -144,6 +152,7 @@ def test_snoozing_hides_until_the_person_writes_again(cast: Cast, in_client_a: A
         "Hello? Still waiting for my order, why is nobody answering?",
         "800000000000002",
         parent="700000000000001_800000000000001",
+        batched=batched,
     )
 
     conversation.refresh_from_db()
