@@ -95,9 +95,12 @@ def test_anonymous_is_sent_to_login_whether_or_not_the_client_exists(
 
 
 def test_inactive_client_is_404_even_for_its_agency_owner(
-    client: HttpClient, cast: Cast, session_clients: SessionClients
+    client: HttpClient,
+    cast: Cast,
+    session_clients: SessionClients,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    session_clients.client_a.is_active = False
+    monkeypatch.setattr(session_clients.client_a, "is_active", False)  # the session's object
     session_clients.client_a.save(update_fields=["is_active"])
     login(client, cast.owner)
 

@@ -357,10 +357,15 @@ def test_reminders_go_once_after_the_wait(
 
 
 def test_approval_emails_speak_the_clients_language(
-    cast: Cast, session_clients: SessionClients, django_capture_on_commit_callbacks: Any
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client_a = session_clients.client_a
-    client_a.default_language = "de"
+    # The object lives for the whole session: put its language back after the test (the
+    # database row is rolled back anyway).
+    monkeypatch.setattr(client_a, "default_language", "de")
     client_a.save(update_fields=["default_language"])
     with tenant_context(client_a):
         set_policy(mode=ApprovalPolicy.Mode.ALL)
