@@ -116,9 +116,9 @@ class InboundEvent(models.Model):
     account_external_id = models.CharField(max_length=255)
     dedupe_key = models.CharField(max_length=512)
     payload = models.JSONField()
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    # Not indexed as a whole: every event is written once and updated once, and each index
+    # costs both writes; the two partial indexes below serve the only lookups by status.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -137,7 +137,13 @@ class InboundEvent(models.Model):
                 fields=["received_at"],
                 condition=models.Q(status="pending"),
                 name="inbound_event_pending_idx",
-            )
+            ),
+            # What operators look at and replay (clients.views.inbound_event_list).
+            models.Index(
+                models.F("received_at").desc(),
+                condition=models.Q(status__in=["failed", "unroutable"]),
+                name="inbound_event_parked_idx",
+            ),
         ]
 
     def __str__(self) -> str:
