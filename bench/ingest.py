@@ -386,10 +386,13 @@ class MemorySampler(threading.Thread):
             time.sleep(0.5)
 
 
-def count_processed(cursor: psycopg.Cursor[Any]) -> int:
+def count_pending(cursor: psycopg.Cursor[Any]) -> int:
+    """From the partial index of pending events: the progress check must cost the machine
+    next to nothing (counting the settled ones scans the whole table, payloads and all, five
+    times a second, on the cores the app is measured on)."""
     return int(
         cursor.execute(
-            "SELECT count(*) FROM public.clients_inboundevent WHERE status <> 'pending'"
+            "SELECT count(*) FROM public.clients_inboundevent WHERE status = 'pending'"
         ).fetchone()[0]
     )
 
@@ -456,11 +459,8 @@ def main() -> None:
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
         with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
             cursor = conn.cursor()
-            stored = int(
-                cursor.execute("SELECT count(*) FROM public.clients_inboundevent").fetchone()[0]
-            )
             deadline = time.monotonic() + 1800
-            while count_processed(cursor) < stored and time.monotonic() < deadline:
+            while count_pending(cursor) and time.monotonic() < deadline:
                 time.sleep(0.2)
             end_to_end = time.perf_counter() - started
             duplicates, lost = check_interactions(cursor, expected)

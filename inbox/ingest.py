@@ -118,6 +118,10 @@ def _split(
 
 
 def _ingest_new(fresh: list[_New]) -> None:
+    # Read every message first: the upserts below lock rows other batches may want (a
+    # post's engagement thread) until the commit, so the CPU-heavy part goes before them.
+    for item in fresh:
+        item.fields = new_interaction_fields(item.normalized, read_message(item.normalized))
     _upsert_contacts(fresh)
     threads = _upsert_conversations(fresh)
     _insert_interactions(fresh)
@@ -289,7 +293,6 @@ def _insert_interactions(fresh: list[_New]) -> None:
     rows = []
     for item in fresh:
         normalized = item.normalized
-        item.fields = new_interaction_fields(normalized, read_message(normalized))
         rows.append(
             {
                 "platform": normalized.platform,
