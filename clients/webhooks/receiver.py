@@ -7,8 +7,9 @@ acknowledgement gets its own process, like the live-update streams (inbox/live/a
 request is checked and answered exactly as the Django views answer it (deliveries.py decides
 both); what differs is the storing. An acknowledgement still waits until its events are
 committed, but the deliveries that arrive while a commit is in flight are stored together by
-the next one (group commit): one INSERT and one WAL flush for many deliveries, and one
-processing task per commit instead of one per request. bench/ingest.py measures it.
+the next one (group commit): one INSERT and one WAL flush for many deliveries, and a
+processing task per 50 ms or 500 events instead of one per request. bench/ingest.py measures
+it.
 
 If storing fails (PostgreSQL down or restarting) the answer is 503 and nothing is
 acknowledged: the platform sends the delivery again. If publishing the processing task fails
