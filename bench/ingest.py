@@ -2,9 +2,10 @@
 
     .venv/bin/python bin/services.py run -- .venv/bin/python bench/ingest.py [--quick]
 
-Starts the app as `make run` does (gunicorn with 3 sync workers, a Celery worker with
-concurrency 2 at a lower CPU priority) on a database of its own (`parley_bench_ingest`,
-emptied each run) and a Redis database of its own. Then:
+Starts the app as `make run` does (the webhook receiver on uvicorn with 2 workers, gunicorn
+with 3 sync workers, a Celery worker with concurrency 2 at a lower CPU priority) on a
+database of its own (`parley_bench_ingest`, emptied each run) and a Redis database of its
+own. Then:
 
 1. builds N signed Meta deliveries of mixed kinds (comments, replies, reactions, shares,
    mentions, ratings, Messenger messages), 1 to 50 events each; 10% are sent twice;
@@ -14,7 +15,9 @@ emptied each run) and a Redis database of its own. Then:
    into PostgreSQL (1,000 rows per statement, each committed);
 5. samples the resident memory of the web and worker processes throughout.
 
-Default: 100,000 events, 8 senders. `--quick`: 20,000 events. Last line: one JSON object.
+Default: 100,000 events, 8 senders. `--quick`: 20,000 events. `--receiver-only`: no worker,
+so the acknowledgements have the cores to themselves (end-to-end figures null). Last line:
+one JSON object.
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ def free_port() -> int:
 
 
 def start_processes(
-    env: dict[str, str], port: int, webhook_port: int, logs: Path
+    env: dict[str, str], port: int, webhook_port: int, logs: Path, *, worker: bool = True
 ) -> dict[str, subprocess.Popen[bytes]]:
     bin_dir = Path(sys.executable).parent
     commands = {
@@ -159,6 +162,8 @@ def start_processes(
             "2",
         ],
     }
+    if not worker:
+        del commands["worker"]
     logs.mkdir(parents=True, exist_ok=True)
     return {
         name: subprocess.Popen(
@@ -436,6 +441,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 events")
     parser.add_argument("--events", type=int, help="how many events (default 100,000)")
     parser.add_argument("--senders", type=int, default=8, help="concurrent senders")
+    parser.add_argument(
+        "--receiver-only",
+        action="store_true",
+        help="no Celery worker: the acknowledgements with the cores to themselves (the "
+        "events stay pending; the end-to-end figures are null)",
+    )
     args = parser.parse_args()
     events = args.events or (20_000 if args.quick else 100_000)
 
@@ -447,23 +458,31 @@ def main() -> None:
     print(f"{len(bodies)} deliveries, {len(expected)} distinct events", flush=True)
 
     port, webhook_port = free_port(), free_port()
-    processes = start_processes(env, port, webhook_port, ROOT / ".data" / "bench-ingest-logs")
+    processes = start_processes(
+        env,
+        port,
+        webhook_port,
+        ROOT / ".data" / "bench-ingest-logs",
+        worker=not args.receiver_only,
+    )
     sampler = MemorySampler(processes)
     try:
         wait_for_port(port)
         wait_for_port(webhook_port)
-        time.sleep(2)  # let the Celery worker come up too
+        time.sleep(2)  # let the Celery worker (when there is one) come up too
         sampler.start()
         started = time.perf_counter()
         latencies, failures, send_seconds = send_all(webhook_port, bodies, args.senders)
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
-        with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
-            cursor = conn.cursor()
-            deadline = time.monotonic() + 1800
-            while count_pending(cursor) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            end_to_end = time.perf_counter() - started
-            duplicates, lost = check_interactions(cursor, expected)
+        end_to_end, duplicates, lost = None, None, None
+        if not args.receiver_only:
+            with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
+                cursor = conn.cursor()
+                deadline = time.monotonic() + 1800
+                while count_pending(cursor) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                end_to_end = time.perf_counter() - started
+                duplicates, lost = check_interactions(cursor, expected)
     finally:
         sampler.running = False
         for process in processes.values():
@@ -472,7 +491,7 @@ def main() -> None:
             process.wait(20)
     floor = measure_floor([("facebook", external_id, "text") for external_id in sorted(expected)])
     latencies.sort()
-    events_per_s = len(expected) / end_to_end
+    events_per_s = len(expected) / end_to_end if end_to_end else None
     figures = {
         "deliveries": len(bodies),
         "deliveries_per_s": round(len(bodies) / send_seconds, 1),
@@ -480,14 +499,14 @@ def main() -> None:
         "ack_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
         "not_acknowledged": failures,
         "events": len(expected),
-        "events_per_s": round(events_per_s, 1),
+        "events_per_s": round(events_per_s, 1) if events_per_s else None,
         "duplicates": duplicates,
         "lost": lost,
         # The largest of the two web processes: pages (gunicorn) and webhooks (uvicorn).
         "web_rss_mb": round(max(sampler.peak["web"], sampler.peak["webhooks"]), 1),
-        "worker_rss_mb": round(sampler.peak["worker"], 1),
+        "worker_rss_mb": round(sampler.peak["worker"], 1) if "worker" in sampler.peak else None,
         "floor_events_per_s": round(floor, 1),
-        "ratio_to_floor": round(events_per_s / floor, 3),
+        "ratio_to_floor": round(events_per_s / floor, 3) if events_per_s else None,
     }
     for key, value in figures.items():
         print(f"{key:>20}: {value}")
