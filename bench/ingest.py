@@ -16,7 +16,9 @@ own. Then:
 5. samples the resident memory of the web and worker processes throughout.
 
 Default: 100,000 events, 8 senders. `--quick`: 20,000 events. `--receiver-only`: no worker,
-so the acknowledgements have the cores to themselves (end-to-end figures null). Last line:
+so the acknowledgements have the cores to themselves (end-to-end figures null).
+`--processing-only`: no servers; the events stored directly, then processed in this process
+as the worker does, in batches of 500 (events/s, ms per event, queries per batch). Last line:
 one JSON object.
 """
 
@@ -434,6 +436,49 @@ def measure_floor(rows: list[tuple[str, str, str]]) -> float:
         return len(rows) / (time.perf_counter() - started)
 
 
+def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
+    """The processing alone, with the machine to itself: the deliveries' events stored as
+    the receiver stores them (nothing queued), then processed as the worker's task does."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from clients.services import BATCH_LIMIT, STORE_INBOUND_SQL, inbound_rows
+    from clients.services import process_inbound_events as process
+    from clients.webhooks.deliveries import ENDPOINTS
+
+    event_ids: list[int] = []
+    with connection.cursor() as cursor:
+        for body in bodies:
+            cursor.execute(
+                STORE_INBOUND_SQL, [inbound_rows(ENDPOINTS["meta"].split(json.loads(body)))]
+            )
+            event_ids += [row[0] for row in cursor.fetchall()]
+    queries = [0]
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        for start in range(0, len(event_ids), BATCH_LIMIT):
+            process(event_ids=event_ids[start : start + BATCH_LIMIT])
+    seconds = time.perf_counter() - started
+    batches = -(-len(event_ids) // BATCH_LIMIT)
+    figures = {
+        "events": len(event_ids),
+        "processing_events_per_s": round(len(event_ids) / seconds, 1),
+        "ms_per_event": round(seconds * 1000 / len(event_ids), 3),
+        "queries_per_batch": round(queries[0] / batches, 1),
+    }
+    for key, value in figures.items():
+        print(f"{key:>24}: {value}")
+    print(json.dumps(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -447,6 +492,12 @@ def main() -> None:
         help="no Celery worker: the acknowledgements with the cores to themselves (the "
         "events stay pending; the end-to-end figures are null)",
     )
+    parser.add_argument(
+        "--processing-only",
+        action="store_true",
+        help="no servers: store the events straight away, then time the worker's "
+        "process_inbound_events in this process, in batches of 500",
+    )
     args = parser.parse_args()
     events = args.events or (20_000 if args.quick else 100_000)
 
@@ -456,6 +507,9 @@ def main() -> None:
     prepare_database(env)
     bodies, expected = build_deliveries(events)
     print(f"{len(bodies)} deliveries, {len(expected)} distinct events", flush=True)
+    if args.processing_only:
+        measure_processing(env, bodies)
+        return
 
     port, webhook_port = free_port(), free_port()
     processes = start_processes(
