@@ -23,9 +23,11 @@ from clients.platforms.base import (
     NormalizedAuthor,
     NormalizedInteraction,
     ReplyTarget,
+    SplitEvent,
     as_object,
     created_id,
     from_unix_seconds,
+    objects_in,
     parse_rfc3339,
 )
 from clients.platforms.http import account_token
@@ -242,3 +244,71 @@ def discover_accounts(access_token: str, extra: dict[str, Any]) -> list[Discover
                 DiscoveredAccount(str(instagram["id"]), name, str(page.get("access_token") or ""))
             )
     return found
+
+
+# --- History -----------------------------------------------------------------------------
+
+RECENT_MEDIA = 25
+_COMMENT = "id,text,timestamp,from{id,username},parent_id"
+
+
+def backfill(account: ConnectedAccount) -> list[SplitEvent]:
+    """The comments and replies under the account's recent media, as the `comments` events
+    Meta would have sent for them: same shape and same dedupe key (the comment's id), so a
+    webhook for one of them later changes nothing."""
+    body = meta.graph_call(
+        "GET",
+        f"{account.external_account_id}/media",
+        access_token=account_token(account),
+        params={
+            "limit": RECENT_MEDIA,
+            "fields": f"id,media_product_type,comments.limit(100){{{_COMMENT},"
+            f"replies.limit(100){{{_COMMENT}}}}}",
+        },
+    )
+    events = []
+    for media in objects_in(body.get("data")):
+        for comment in objects_in(as_object(media.get("comments")).get("data")):
+            events.extend(_comment_event(account.external_account_id, media, comment))
+            for reply in objects_in(as_object(comment.get("replies")).get("data")):
+                # A reply listed under its comment may leave out parent_id: it is that comment.
+                answered = {"parent_id": comment.get("id"), **reply}
+                events.extend(_comment_event(account.external_account_id, media, answered))
+    return events
+
+
+def _comment_event(
+    account_id: str, media: dict[str, Any], comment: dict[str, Any]
+) -> list[SplitEvent]:
+    sender = as_object(comment.get("from"))
+    if not comment.get("id") or not media.get("id") or not sender.get("id"):
+        return []  # nothing Parley could read (the normalizer would skip it)
+    created = parse_rfc3339(
+        str(comment.get("timestamp") or "").replace("+0000", "Z"), timezone.now()
+    )
+    value = {
+        "id": str(comment["id"]),
+        "text": str(comment.get("text") or ""),
+        "from": {"id": str(sender["id"]), "username": str(sender.get("username") or "")},
+        "media": {
+            "id": str(media["id"]),
+            "media_product_type": str(media.get("media_product_type") or ""),
+        },
+    }
+    if comment.get("parent_id"):
+        value["parent_id"] = str(comment["parent_id"])
+    change = {"field": "comments", "value": value}
+    return [
+        SplitEvent(
+            platform=PLATFORM,
+            account_external_id=account_id,
+            dedupe_key=meta.change_dedupe_key(change),
+            payload={
+                "object": "instagram",
+                "entry_id": account_id,
+                # The webhook's notification time; here the comment's own.
+                "time": int(created.timestamp()),
+                "change": change,
+            },
+        )
+    ]

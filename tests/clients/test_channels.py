@@ -315,3 +315,90 @@ def test_a_connected_page_brings_its_recent_comments_and_webhooks_do_not_repeat_
     )
     with django_capture_on_commit_callbacks(execute=False):
         assert store_inbound_events(split_delivery(again)) == []
+
+
+def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django_tenants.utils import tenant_context
+
+    from clients.platforms.meta import split_delivery
+    from clients.services import store_inbound_events
+    from inbox.models import Conversation, Interaction
+
+    account_id = "17841400000000009"
+    simulator.seed(
+        f"meta-media:{account_id}",
+        [
+            {
+                "id": "17900000000000701",
+                "media_product_type": "FEED",
+                "comments": {
+                    "data": [
+                        {
+                            "id": "17800000000000801",
+                            "text": "Gibt es das auch in Grün?",
+                            "timestamp": "2024-05-29T16:26:40+0000",
+                            "from": {"id": "17840000000000801", "username": "anna.k"},
+                            "replies": {
+                                "data": [
+                                    {
+                                        "id": "17800000000000802",
+                                        "text": "Ja, ab Juni!",
+                                        "timestamp": "2024-05-29T17:00:00+0000",
+                                        "from": {"id": account_id, "username": "simulated.page"},
+                                    }
+                                ]
+                            },
+                        },
+                        {
+                            # No author the API would show: nothing to store.
+                            "id": "17800000000000803",
+                            "text": "?",
+                            "timestamp": "2024-05-29T18:00:00+0000",
+                        },
+                    ]
+                },
+            }
+        ],
+    )
+    client.force_login(cast.owner)
+    connect(client, "instagram", django_capture_on_commit_callbacks)
+
+    [media_request] = [r for r in simulator.requests if r["path"].endswith(f"{account_id}/media")]
+    assert "replies" in media_request["query"]["fields"]
+    with tenant_context(session_clients.client_a):
+        question = Interaction.objects.get(external_id="17800000000000801")
+        answer = Interaction.objects.get(external_id="17800000000000802")
+        assert (question.direction, answer.direction) == ("inbound", "outbound")
+        assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
+        assert answer.conversation_id == question.conversation_id
+        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
+        assert not Interaction.objects.filter(external_id="17800000000000803").exists()
+    # The same comment by webhook later: stored already, nothing new.
+    again = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": account_id,
+                "time": 1717000000,
+                "changes": [
+                    {
+                        "field": "comments",
+                        "value": {
+                            "id": "17800000000000801",
+                            "text": "Gibt es das auch in Grün?",
+                            "from": {"id": "17840000000000801", "username": "anna.k"},
+                            "media": {"id": "17900000000000701"},
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        assert store_inbound_events(split_delivery(again)) == []
