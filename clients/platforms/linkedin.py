@@ -4,6 +4,7 @@ and deleted through the Community Management API. A connected account is an orga
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,6 +32,8 @@ from clients.platforms.http import PlatformApi, bearer
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
 
+logger = logging.getLogger(__name__)
+
 PLATFORM = "linkedin"
 PRODUCT = "LinkedIn"
 RECENT_POSTS = 20
@@ -42,7 +45,9 @@ PAGE_SIZE = 50
 
 def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
     """Comments on the organization's recent posts changed since the last poll. LinkedIn has
-    no comment webhook for ordinary apps; `lastModified.time` (ms) is the cursor."""
+    no comment webhook for ordinary apps; `lastModified.time` (ms) is the cursor. The API
+    does not promise an order for a post's comments, so every page is read (up to
+    MAX_COMMENT_PAGES per post)."""
     since = int(cursor.get("modified_since") or 0)
     newest = since
     posts = API.call(
@@ -56,13 +61,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         post_urn = str(as_object(post).get("id") or "")
         if not post_urn:
             continue
-        comments = API.call(
-            account,
-            "GET",
-            f"socialActions/{quote(post_urn, safe='')}/comments",
-            params={"start": 0, "count": PAGE_SIZE},
-        )
-        for comment in objects_in(comments.get("elements")):
+        for comment in _comments(account, post_urn):
             modified = int(as_object(comment.get("lastModified")).get("time") or 0)
             urn = comment.get("commentUrn") or comment.get("$URN")
             if not urn or modified <= since:
@@ -77,6 +76,31 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
                 )
             )
     return PollResult(events, {"modified_since": newest})
+
+
+MAX_COMMENT_PAGES = 20  # 1,000 comments per post and poll
+
+
+def _comments(account: ConnectedAccount, post_urn: str) -> list[dict[str, Any]]:
+    """A post's comments, page by page (`start`/`count`, until `paging.total`)."""
+    found: list[dict[str, Any]] = []
+    for page in range(MAX_COMMENT_PAGES):
+        body = API.call(
+            account,
+            "GET",
+            f"socialActions/{quote(post_urn, safe='')}/comments",
+            params={"start": page * PAGE_SIZE, "count": PAGE_SIZE},
+        )
+        elements = objects_in(body.get("elements"))
+        found.extend(elements)
+        total = as_object(body.get("paging")).get("total")
+        read_all = isinstance(total, int) and len(found) >= total
+        if len(elements) < PAGE_SIZE or read_all:
+            return found
+    logger.warning(
+        "LinkedIn post %s: more than %d comments, the rest not read", post_urn, len(found)
+    )
+    return found
 
 
 # --- Normalize ---------------------------------------------------------------------------

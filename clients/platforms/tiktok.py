@@ -3,6 +3,7 @@ hidden through the Accounts API. The envelope's `code` is the verdict, even with
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -28,6 +29,8 @@ from clients.platforms.http import PlatformApi
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
+
+logger = logging.getLogger(__name__)
 
 PLATFORM = "tiktok"
 PRODUCT = "TikTok"
@@ -56,21 +59,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         video_id = str(as_object(video).get("item_id") or as_object(video).get("video_id") or "")
         if not video_id:
             continue
-        comments = API.call(
-            account,
-            "GET",
-            "business/comment/list/",
-            params={
-                "business_id": business_id,
-                "video_id": video_id,
-                "include_replies": "true",
-                "status": "ALL",
-                "sort_field": "create_time",
-                "sort_order": "desc",
-                "max_count": PAGE_SIZE,
-            },
-        )
-        for comment in objects_in(comments.get("comments")):
+        for comment in _comments_since(account, video_id, since):
             created = int(comment.get("create_time") or 0)
             if not comment.get("comment_id") or created <= since:
                 continue
@@ -84,6 +73,42 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
                 )
             )
     return PollResult(events, {"created_since": newest})
+
+
+MAX_COMMENT_PAGES = 50  # 1,500 new comments per video and poll
+
+
+def _comments_since(account: ConnectedAccount, video_id: str, since: int) -> list[dict[str, Any]]:
+    """A video's comments, newest first, page by page until one older than `since` (or the
+    last page): a busy video gets more than a page between two polls."""
+    found: list[dict[str, Any]] = []
+    page_cursor: Any = 0
+    for _page in range(MAX_COMMENT_PAGES):
+        body = API.call(
+            account,
+            "GET",
+            "business/comment/list/",
+            params={
+                "business_id": account.external_account_id,
+                "video_id": video_id,
+                "include_replies": "true",
+                "status": "ALL",
+                "sort_field": "create_time",
+                "sort_order": "desc",
+                "max_count": PAGE_SIZE,
+                "cursor": page_cursor,
+            },
+        )
+        page = objects_in(body.get("comments"))
+        found.extend(page)
+        reached = any(int(comment.get("create_time") or 0) <= since for comment in page)
+        if reached or not page or not body.get("has_more"):
+            return found
+        page_cursor = body.get("cursor")
+    logger.warning(
+        "TikTok video %s: more than %d new comments, the rest not read", video_id, len(found)
+    )
+    return found
 
 
 # --- Normalize ---------------------------------------------------------------------------

@@ -433,6 +433,60 @@ def test_tiktok_poll_reply_and_its_length_limit(
     assert reply_call["body"]["comment_id"] == comment["comment_id"]
 
 
+def test_linkedin_and_tiktok_polls_read_every_page_of_a_busy_post(
+    session_clients: SessionClients,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # LinkedIn: 120 comments under one post, 50 to a page, in no promised order.
+    organization = connect(session_clients, "linkedin", ORGANIZATION)
+    element = fixture("linkedin_comments")["elements"][0]
+    post = element["object"]
+    comments = []
+    for n in range(120):
+        urn = f"urn:li:comment:({post},{7000000000000001000 + n})"
+        when = {"actor": element["actor"], "time": 1717000000000 + n * 1000}
+        comments.append(
+            {**element, "commentUrn": urn, "$URN": urn, "created": when, "lastModified": when}
+        )
+    simulator.seed(f"linkedin-posts:{ORGANIZATION}", [{"id": post}])
+    simulator.seed(f"linkedin-comments:{post}", comments)
+    # TikTok: 70 new comments under one video, newest first, 30 to a page.
+    business = connect(session_clients, "tiktok", BUSINESS)
+    comment = fixture("tiktok_comments")["data"]["comments"][0]
+    video = comment["video_id"]
+    simulator.seed(f"tiktok-videos:{BUSINESS}", [{"item_id": video}])
+    simulator.seed(
+        f"tiktok-comments:{video}",
+        [
+            {**comment, "comment_id": str(7374000000000001000 + n), "create_time": 1717000000 + n}
+            for n in range(70)
+        ],
+    )
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=organization.pk) == 120
+        assert poll_account(account_id=business.pk) == 70
+        pages = [r["query"].get("start") for r in calls(simulator, "/comments")]
+        assert pages == ["0", "50", "100"]
+        assert len(calls(simulator, "/business/comment/list/")) == 3
+        # Two more on TikTok: the next poll stops at the first page, which reaches the last.
+        simulator.seed(
+            f"tiktok-comments:{video}",
+            [
+                {
+                    **comment,
+                    "comment_id": str(7374000000000002000 + n),
+                    "create_time": 1718000000 + n,
+                }
+                for n in range(2)
+            ],
+        )
+        assert poll_account(account_id=business.pk) == 2
+        assert len(calls(simulator, "/business/comment/list/")) == 4
+        assert poll_account(account_id=organization.pk) == 0
+
+
 # --- Instagram mentions -----------------------------------------------------------------
 
 
