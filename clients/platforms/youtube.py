@@ -41,12 +41,15 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
     """Comment threads of the channel's videos, newest first (§4.1), back to a week before
     the last poll's newest thread: people keep answering in recent threads. A thread carries
     only some of its replies; when it counts more, they are all fetched (`comments.list`).
-    Every comment is one event keyed by its id and `updatedAt`, so an edit is a new event and
-    a repeat is not."""
+    Older threads the poll has seen are looked up by id, 50 to a call, and their replies
+    fetched when their count grew (see `_revisit`). Every comment is one event keyed by its
+    id and `updatedAt`, so an edit is a new event and a repeat is not."""
     since = str(cursor.get("published_since") or "")
     look_back_to = _days_before(since, REPLY_LOOKBACK_DAYS) if since else ""
+    known: dict[str, list[Any]] = dict(as_object(cursor.get("threads")))
     newest = since
     events: list[SplitEvent] = []
+    scanned: set[str] = set()
     page_token = ""
     for _page in range(MAX_PAGES_PER_POLL):
         params = {
@@ -59,25 +62,86 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
         if page_token:
             params["pageToken"] = page_token
         body = API.call(account, "GET", "commentThreads", params=params)
+        reached_old = False
         for thread in objects_in(body.get("items")):
-            snippet = as_object(thread.get("snippet"))
-            top = as_object(snippet.get("topLevelComment"))
-            published = str(as_object(top.get("snippet")).get("publishedAt") or "")
+            published = _published(thread)
             if look_back_to and published and published < look_back_to:
-                return PollResult(events, {"published_since": newest})
+                reached_old = True
+                break
             newest = max(newest, published)
-            replies = objects_in(as_object(thread.get("replies")).get("comments"))
-            if int(snippet.get("totalReplyCount") or 0) > len(replies):
-                replies = _all_replies(account, str(thread.get("id")))
-            for comment in [top, *replies]:
-                events.extend(_comment_event(account, comment, str(thread.get("id"))))
+            scanned.add(str(thread.get("id")))
+            events.extend(_thread_events(account, thread))
+            known[str(thread.get("id"))] = [published, _reply_count(thread)]
         page_token = str(body.get("nextPageToken") or "")
-        if not page_token:
+        if reached_old or not page_token:
             break
-    return PollResult(events, {"published_since": newest})
+    older = [thread_id for thread_id in known if thread_id not in scanned]
+    events.extend(_revisit(account, older, known))
+    return PollResult(events, {"published_since": newest, "threads": _tracked(known)})
 
 
 REPLY_LOOKBACK_DAYS = 7
+# Threads whose replies are still looked for after they leave the scanned week: the newest
+# ones, up to this many and this old (one call per 50 and poll).
+TRACKED_THREADS = 500
+TRACKED_DAYS = 90
+
+
+def _published(thread: dict[str, Any]) -> str:
+    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+    return str(as_object(top.get("snippet")).get("publishedAt") or "")
+
+
+def _reply_count(thread: dict[str, Any]) -> int:
+    return int(as_object(thread.get("snippet")).get("totalReplyCount") or 0)
+
+
+def _thread_events(account: ConnectedAccount, thread: dict[str, Any]) -> list[SplitEvent]:
+    """The thread's comment and every reply (all fetched when it carries only some)."""
+    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+    replies = objects_in(as_object(thread.get("replies")).get("comments"))
+    if _reply_count(thread) > len(replies):
+        replies = _all_replies(account, str(thread.get("id")))
+    events = []
+    for comment in [top, *replies]:
+        events.extend(_comment_event(account, comment, str(thread.get("id"))))
+    return events
+
+
+def _revisit(
+    account: ConnectedAccount, thread_ids: list[str], known: dict[str, list[Any]]
+) -> list[SplitEvent]:
+    """Threads older than the scanned week, looked up by id: those whose reply count grew
+    bring their replies (a question answered under a month-old comment is not lost)."""
+    events: list[SplitEvent] = []
+    for start in range(0, len(thread_ids), 50):
+        body = API.call(
+            account,
+            "GET",
+            "commentThreads",
+            params={
+                "part": "snippet,replies",
+                "id": ",".join(thread_ids[start : start + 50]),
+                "maxResults": 50,
+                "textFormat": "plainText",
+            },
+        )
+        for thread in objects_in(body.get("items")):
+            thread_id = str(thread.get("id"))
+            if thread_id in known and _reply_count(thread) > int(known[thread_id][1]):
+                events.extend(_thread_events(account, thread))
+                known[thread_id] = [known[thread_id][0], _reply_count(thread)]
+    return events
+
+
+def _tracked(known: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    oldest = (timezone.now() - dt.timedelta(days=TRACKED_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = sorted(
+        ((thread_id, seen) for thread_id, seen in known.items() if str(seen[0]) >= oldest),
+        key=lambda item: str(item[1][0]),
+        reverse=True,
+    )
+    return dict(recent[:TRACKED_THREADS])
 
 
 def _days_before(rfc3339: str, days: int) -> str:

@@ -455,6 +455,17 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         return 200, {"kind": "youtube#channelListResponse", "items": channels}
 
     def _comment_threads(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        if params.get("id"):  # threads by id, whichever channel holds them
+            wanted = set(str(params["id"]).split(","))
+            with self.state.lock:
+                found = [
+                    thread
+                    for name, threads in self.state.data.items()
+                    if name.startswith("youtube:")
+                    for thread in threads
+                    if thread.get("id") in wanted
+                ]
+            return 200, {"kind": "youtube#commentThreadListResponse", "items": found}
         channel = str(params.get("allThreadsRelatedToChannelId") or "")
         threads = sorted(
             self.state.collection(f"youtube:{channel}"),

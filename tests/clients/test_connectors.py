@@ -4,6 +4,7 @@ into the durable pipeline, then answers through the simulator."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from clients.models import ConnectedAccount, InboundEvent
@@ -563,6 +565,56 @@ def test_engagement_and_reviews_read_as_what_happened(
     assert "Followed the account" not in waiting
     listing = client.get("/clients/client-a/inbox/?view=all&kind=follow").content.decode()
     assert "Followed the account" in listing
+
+
+def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
+    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel = connect(session_clients, "youtube", CHANNEL)
+    [recent] = fixture("youtube_comment_threads")["items"]  # a comment and its one reply
+    old = copy.deepcopy(recent)
+    old["id"] = old["snippet"]["topLevelComment"]["id"] = "UgzMonthOldThread0001"
+    now = timezone.now()
+    for thread, age in ((recent, dt.timedelta(hours=1)), (old, dt.timedelta(days=30))):
+        published = (now - age).strftime("%Y-%m-%dT%H:%M:%SZ")
+        thread["snippet"]["topLevelComment"]["snippet"] |= {
+            "publishedAt": published,
+            "updatedAt": published,
+        }
+    old["snippet"]["totalReplyCount"] = 0
+    old.pop("replies", None)
+    simulator.seed(f"youtube:{CHANNEL}", [recent, old])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=channel.pk) == 3  # two comments and the reply
+        # Nothing new: the scan stops at the month-old thread, which is looked up by id.
+        assert poll_account(account_id=channel.pk) == 0
+        [by_id] = [r for r in calls(simulator, "/commentThreads") if "id" in r["query"]]
+        assert by_id["query"]["id"] == old["id"]
+
+        # A month later someone answers under the old comment.
+        reply = {
+            "kind": "youtube#comment",
+            "id": f"{old['id']}.LateReply0001",
+            "snippet": {
+                "channelId": CHANNEL,
+                "videoId": old["snippet"]["videoId"],
+                "parentId": old["id"],
+                "textOriginal": "Did anyone ever answer this?",
+                "authorDisplayName": "@latecomer",
+                "authorChannelId": {"value": "UClatecomer"},
+                "publishedAt": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updatedAt": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        }
+        with simulator.state.lock:
+            simulator.state.data[f"youtube:{CHANNEL}"][1]["snippet"]["totalReplyCount"] = 1
+        simulator.seed(f"youtube-replies:{old['id']}", [reply])
+        assert poll_account(account_id=channel.pk) == 1
+    process_pending(django_capture_on_commit_callbacks)
+    with in_client_a(session_clients):
+        late = Interaction.objects.get(external_id=reply["id"])
+        top = Interaction.objects.get(external_id=old["id"])
+        assert late.conversation_id == top.conversation_id
 
 
 def test_youtube_finds_a_new_reply_under_an_older_thread(
