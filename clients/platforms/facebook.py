@@ -367,9 +367,14 @@ RECENT_POSTS = 25
 
 
 def backfill(account: ConnectedAccount) -> list[SplitEvent]:
-    """The comments under the Page's recent posts, as the feed events Meta would have sent
-    for them: same shape and same dedupe keys, so a webhook for one of them later changes
-    nothing, and the pipeline reads them like any other."""
+    """The comments under the Page's recent posts and the messages of its recent Messenger
+    conversations, as the events Meta would have sent for them: same shape and same dedupe
+    keys, so a webhook for one of them later changes nothing, and the pipeline reads them
+    like any other."""
+    return _comment_history(account) + _message_history(account)
+
+
+def _comment_history(account: ConnectedAccount) -> list[SplitEvent]:
     body = meta.graph_call(
         "GET",
         f"{account.external_account_id}/feed",
@@ -385,6 +390,60 @@ def backfill(account: ConnectedAccount) -> list[SplitEvent]:
         for comment in objects_in(as_object(post.get("comments")).get("data")):
             events.extend(_feed_event(account.external_account_id, post, comment))
     return events
+
+
+RECENT_CONVERSATIONS = 25
+
+
+def _message_history(account: ConnectedAccount) -> list[SplitEvent]:
+    """The Page's recent Messenger conversations, newest messages first (text only: the
+    history's attachments are not fetched), as messaging events and, for the Page's own
+    answers, echoes."""
+    page_id = account.external_account_id
+    body = meta.graph_call(
+        "GET",
+        f"{page_id}/conversations",
+        access_token=account_token(account),
+        params={
+            "platform": "messenger",
+            "limit": RECENT_CONVERSATIONS,
+            "fields": "messages.limit(25){id,message,from,to,created_time}",
+        },
+    )
+    items = [
+        item
+        for conversation in objects_in(body.get("data"))
+        for message in objects_in(as_object(conversation.get("messages")).get("data"))
+        if (item := _messaging_item(page_id, message))
+    ]
+    if not items:
+        return []
+    return meta.split_delivery(
+        {"object": "page", "entry": [{"id": page_id, "time": 0, "messaging": items}]}
+    )
+
+
+def _messaging_item(page_id: str, message: dict[str, Any]) -> dict[str, Any] | None:
+    sender = str(as_object(message.get("from")).get("id") or "")
+    recipients = [
+        str(person["id"])
+        for person in objects_in(as_object(message.get("to")).get("data"))
+        if person.get("id")
+    ]
+    if not message.get("id") or not sender or not recipients:
+        return None
+    created = parse_rfc3339(
+        str(message.get("created_time") or "").replace("+0000", "Z"), timezone.now()
+    )
+    content: dict[str, Any] = {"mid": str(message["id"]), "text": str(message.get("message") or "")}
+    if sender == page_id:
+        content["is_echo"] = True  # the Page's answer, as Meta echoes it
+    return {
+        "sender": {"id": sender},
+        "recipient": {"id": recipients[0]},
+        "timestamp": int(created.timestamp() * 1000),
+        "message": content,
+    }
 
 
 def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> list[SplitEvent]:

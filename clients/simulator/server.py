@@ -338,6 +338,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         posts = self.state.collection(f"meta-feed:{match.group('page_id')}")
         return 200, {"data": posts[: int(params.get("limit") or 25)]}
 
+    def _page_conversations(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        """GET /{page-id}/conversations with messages (history backfill)."""
+        conversations = self.state.collection(f"meta-conversations:{match.group('page_id')}")
+        return 200, {"data": conversations[: int(params.get("limit") or 25)]}
+
     def _instagram_media(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         """GET /{ig-user-id}/media with comments and replies (history backfill)."""
         media = self.state.collection(f"meta-media:{match.group('account_id')}")
@@ -647,6 +652,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ("GET", re.compile(_V + r"/me/accounts/?$"), _my_pages),
         ("GET", re.compile(_V + r"/(?P<page_id>[\w.-]+)/feed/?$"), _page_feed),
         ("GET", re.compile(_V + r"/(?P<account_id>[\w.-]+)/media/?$"), _instagram_media),
+        ("GET", re.compile(_V + r"/(?P<page_id>[\w.-]+)/conversations/?$"), _page_conversations),
         ("GET", re.compile(_V + r"/oauth/access_token/?$"), _long_lived_token),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("DELETE", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),

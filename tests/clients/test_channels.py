@@ -402,3 +402,67 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
     }
     with django_capture_on_commit_callbacks(execute=False):
         assert store_inbound_events(split_delivery(again)) == []
+
+
+def test_a_connected_page_brings_its_recent_messenger_conversations(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django_tenants.utils import tenant_context
+
+    from clients.platforms.meta import split_delivery
+    from clients.services import store_inbound_events
+    from clients.simulator.generator import messenger_delivery
+    from inbox.models import Conversation, Interaction
+
+    page, person = "105000000000009", "7000000000000901"
+    simulator.seed(
+        f"meta-conversations:{page}",
+        [
+            {
+                "id": "t_901",
+                "messages": {
+                    "data": [  # newest first, as the Graph API lists them
+                        {
+                            "id": "m_answer_901",
+                            "message": "Hallo! Die Bestellung ist unterwegs.",
+                            "from": {"id": page, "name": "Simulated Page"},
+                            "to": {"data": [{"id": person, "name": "Jan Kowalski"}]},
+                            "created_time": "2024-05-29T17:00:00+0000",
+                        },
+                        {
+                            "id": "m_question_901",
+                            "message": "Wo ist meine Bestellung?",
+                            "from": {"id": person, "name": "Jan Kowalski"},
+                            "to": {"data": [{"id": page, "name": "Simulated Page"}]},
+                            "created_time": "2024-05-29T16:26:40+0000",
+                        },
+                    ]
+                },
+            }
+        ],
+    )
+    client.force_login(cast.owner)
+    connect(client, "facebook", django_capture_on_commit_callbacks)
+
+    with tenant_context(session_clients.client_a):
+        question = Interaction.objects.get(external_id="m_question_901")
+        answer = Interaction.objects.get(external_id="m_answer_901")
+        assert (question.platform, question.kind) == ("messenger", "dm")
+        assert (question.direction, answer.direction) == ("inbound", "outbound")
+        assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
+        assert answer.conversation_id == question.conversation_id
+        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
+    # The same message by webhook later: stored already, nothing new.
+    again = messenger_delivery(
+        page_id=page,
+        person_id=person,
+        text="Wo ist meine Bestellung?",
+        mid="m_question_901",
+        timestamp_ms=1717000000000,
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert store_inbound_events(split_delivery(again)) == []
