@@ -16,6 +16,7 @@ added to them too (the ingestion tests fail until it is)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,7 @@ class _Thread:
 
     id: int
     status: str
-    snoozed_until: Any
+    snoozed_until: dt.datetime | None
 
 
 def ingest_batch(items: Sequence[tuple[NormalizedInteraction, ConnectedAccount]]) -> None:
