@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,7 +81,9 @@ def bench_env() -> dict[str, str]:
 
 
 def prepare_database(env: dict[str, str]) -> None:
-    """Create the database once, migrate, and empty what a previous run left."""
+    """Create the database once, migrate, and empty what a previous run left (in Redis too:
+    a `--receiver-only` run leaves its processing tasks queued)."""
+    redis.Redis.from_url(env["PARLEY_REDIS_URL"]).flushdb()
     with psycopg.connect(dbname="postgres", autocommit=True, **db_params()) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
             admin.execute(f"CREATE DATABASE {DATABASE}")
