@@ -11,10 +11,16 @@ import httpx
 import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from clients.crypto import decrypt_token
-from clients.models import ConnectedAccount, InboundEvent
+from clients.models import Client, ConnectedAccount, InboundEvent
+from clients.platforms import x
+from clients.platforms.meta import split_delivery
+from clients.services import process_inbound_event, store_inbound_events
+from clients.simulator.generator import feed_comment_delivery, messenger_delivery
 from clients.tasks import refresh_expiring_tokens_task
+from inbox.models import Conversation, Interaction
 from tests.conftest import Cast, Simulator
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +53,24 @@ def connect(http: HttpClient, platform: str, captured: Any) -> Any:
             chooser["Location"].removeprefix("http://testserver"),
             {"account": [c["id"] for c in choices]},
         )
+
+
+def answered_in_one_thread(client: Client, question_id: str, answer_id: str) -> Interaction:
+    """The backfilled question and the account's own answer: inbound and outbound, in one
+    conversation that no longer waits. Returns the question."""
+    with tenant_context(client):
+        question = Interaction.objects.get(external_id=question_id)
+        answer = Interaction.objects.get(external_id=answer_id)
+        assert (question.direction, answer.direction) == ("inbound", "outbound")
+        assert answer.conversation_id == question.conversation_id
+        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply
+    return question
+
+
+def assert_stored_already(delivery: dict[str, Any], captured: Any) -> None:
+    """The platform later sends by webhook what the backfill brought: nothing new."""
+    with captured(execute=False):
+        assert store_inbound_events(split_delivery(delivery)) == []
 
 
 def test_meta_flow_lists_the_pages_connects_the_chosen_one_and_subscribes_it(
@@ -203,9 +227,6 @@ def test_disconnect_revokes_stops_ingestion_and_keeps_history(
     assert revoke["body"]["token"] == token
     assert simulator.state.oauth_tokens.get(token) is None
 
-    from clients.platforms import x
-    from clients.services import process_inbound_event, store_inbound_events
-
     follow = {
         "for_user_id": account.external_account_id,
         "follow_events": [
@@ -259,13 +280,6 @@ def test_a_connected_page_brings_its_recent_comments_and_webhooks_do_not_repeat_
     simulator: Simulator,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from django_tenants.utils import tenant_context
-
-    from clients.platforms.meta import split_delivery
-    from clients.services import store_inbound_events
-    from clients.simulator.generator import feed_comment_delivery
-    from inbox.models import Conversation, Interaction
-
     page = "105000000000009"
     post = f"{page}_701"
     simulator.seed(
@@ -297,13 +311,7 @@ def test_a_connected_page_brings_its_recent_comments_and_webhooks_do_not_repeat_
     client.force_login(cast.owner)
     connect(client, "facebook", django_capture_on_commit_callbacks)
 
-    with tenant_context(session_clients.client_a):
-        question = Interaction.objects.get(external_id="701_801")
-        answer = Interaction.objects.get(external_id="701_802")
-        assert (question.direction, answer.direction) == ("inbound", "outbound")
-        assert answer.conversation_id == question.conversation_id
-        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
-    # Meta later sends the same comment by webhook: stored already, nothing new.
+    answered_in_one_thread(session_clients.client_a, "701_801", "701_802")
     again = feed_comment_delivery(
         page_id=page,
         author_id="6000000000000801",
@@ -313,8 +321,7 @@ def test_a_connected_page_brings_its_recent_comments_and_webhooks_do_not_repeat_
         comment_object_id="801",
         created_time=1717000000,  # 2024-05-29T16:26:40Z, as the feed said
     )
-    with django_capture_on_commit_callbacks(execute=False):
-        assert store_inbound_events(split_delivery(again)) == []
+    assert_stored_already(again, django_capture_on_commit_callbacks)
 
 
 def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
@@ -324,12 +331,6 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
     simulator: Simulator,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from django_tenants.utils import tenant_context
-
-    from clients.platforms.meta import split_delivery
-    from clients.services import store_inbound_events
-    from inbox.models import Conversation, Interaction
-
     account_id = "17841400000000009"
     simulator.seed(
         f"meta-media:{account_id}",
@@ -371,15 +372,12 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
 
     [media_request] = [r for r in simulator.requests if r["path"].endswith(f"{account_id}/media")]
     assert "replies" in media_request["query"]["fields"]
+    question = answered_in_one_thread(
+        session_clients.client_a, "17800000000000801", "17800000000000802"
+    )
+    assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
     with tenant_context(session_clients.client_a):
-        question = Interaction.objects.get(external_id="17800000000000801")
-        answer = Interaction.objects.get(external_id="17800000000000802")
-        assert (question.direction, answer.direction) == ("inbound", "outbound")
-        assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
-        assert answer.conversation_id == question.conversation_id
-        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
         assert not Interaction.objects.filter(external_id="17800000000000803").exists()
-    # The same comment by webhook later: stored already, nothing new.
     again = {
         "object": "instagram",
         "entry": [
@@ -400,8 +398,7 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
             }
         ],
     }
-    with django_capture_on_commit_callbacks(execute=False):
-        assert store_inbound_events(split_delivery(again)) == []
+    assert_stored_already(again, django_capture_on_commit_callbacks)
 
 
 def test_a_connected_page_brings_its_recent_messenger_conversations(
@@ -411,13 +408,6 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
     simulator: Simulator,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from django_tenants.utils import tenant_context
-
-    from clients.platforms.meta import split_delivery
-    from clients.services import store_inbound_events
-    from clients.simulator.generator import messenger_delivery
-    from inbox.models import Conversation, Interaction
-
     page, person = "105000000000009", "7000000000000901"
     simulator.seed(
         f"meta-conversations:{page}",
@@ -448,15 +438,9 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
     client.force_login(cast.owner)
     connect(client, "facebook", django_capture_on_commit_callbacks)
 
-    with tenant_context(session_clients.client_a):
-        question = Interaction.objects.get(external_id="m_question_901")
-        answer = Interaction.objects.get(external_id="m_answer_901")
-        assert (question.platform, question.kind) == ("messenger", "dm")
-        assert (question.direction, answer.direction) == ("inbound", "outbound")
-        assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
-        assert answer.conversation_id == question.conversation_id
-        assert not Conversation.objects.get(pk=question.conversation_id).needs_reply  # answered
-    # The same message by webhook later: stored already, nothing new.
+    question = answered_in_one_thread(session_clients.client_a, "m_question_901", "m_answer_901")
+    assert (question.platform, question.kind) == ("messenger", "dm")
+    assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
     again = messenger_delivery(
         page_id=page,
         person_id=person,
@@ -464,5 +448,4 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
         mid="m_question_901",
         timestamp_ms=1717000000000,
     )
-    with django_capture_on_commit_callbacks(execute=False):
-        assert store_inbound_events(split_delivery(again)) == []
+    assert_stored_already(again, django_capture_on_commit_callbacks)
