@@ -432,9 +432,7 @@ def _messaging_item(page_id: str, message: dict[str, Any]) -> dict[str, Any] | N
     ]
     if not message.get("id") or not sender or not recipients:
         return None
-    created = parse_rfc3339(
-        str(message.get("created_time") or "").replace("+0000", "Z"), timezone.now()
-    )
+    created = parse_rfc3339(message.get("created_time"), timezone.now())
     content: dict[str, Any] = {"mid": str(message["id"]), "text": str(message.get("message") or "")}
     if sender == page_id:
         content["is_echo"] = True  # the Page's answer, as Meta echoes it
@@ -447,9 +445,7 @@ def _messaging_item(page_id: str, message: dict[str, Any]) -> dict[str, Any] | N
 
 
 def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> list[SplitEvent]:
-    created = parse_rfc3339(
-        str(comment.get("created_time") or "").replace("+0000", "Z"), timezone.now()
-    )
+    created = parse_rfc3339(comment.get("created_time"), timezone.now())
     if not comment.get("id") or not post.get("id"):
         return []
     value = {
@@ -464,19 +460,7 @@ def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> 
         "message": comment.get("message") or "",
     }
     change = {"field": "feed", "value": value}
-    return [
-        SplitEvent(
-            platform=PLATFORM,
-            account_external_id=page_id,
-            dedupe_key=meta.change_dedupe_key(change),
-            payload={
-                "object": "page",
-                "entry_id": page_id,
-                "time": value["created_time"],
-                "change": change,
-            },
-        )
-    ]
+    return [meta.fetched_change("page", page_id, value["created_time"], change)]
 
 
 def after_connect(account: ConnectedAccount) -> None:

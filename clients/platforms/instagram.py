@@ -283,9 +283,7 @@ def _comment_event(
     sender = as_object(comment.get("from"))
     if not comment.get("id") or not media.get("id") or not sender.get("id"):
         return []  # nothing Parley could read (the normalizer would skip it)
-    created = parse_rfc3339(
-        str(comment.get("timestamp") or "").replace("+0000", "Z"), timezone.now()
-    )
+    created = parse_rfc3339(comment.get("timestamp"), timezone.now())
     value = {
         "id": str(comment["id"]),
         "text": str(comment.get("text") or ""),
@@ -298,17 +296,5 @@ def _comment_event(
     if comment.get("parent_id"):
         value["parent_id"] = str(comment["parent_id"])
     change = {"field": "comments", "value": value}
-    return [
-        SplitEvent(
-            platform=PLATFORM,
-            account_external_id=account_id,
-            dedupe_key=meta.change_dedupe_key(change),
-            payload={
-                "object": "instagram",
-                "entry_id": account_id,
-                # The webhook's notification time; here the comment's own.
-                "time": int(created.timestamp()),
-                "change": change,
-            },
-        )
-    ]
+    # The webhook's time is the notification's; here it is the comment's own.
+    return [meta.fetched_change("instagram", account_id, int(created.timestamp()), change)]

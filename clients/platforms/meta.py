@@ -106,6 +106,16 @@ def _change_event(meta_object: str, envelope: dict[str, Any], change: Any) -> Sp
     )
 
 
+def fetched_change(
+    meta_object: str, account_id: str, time: int, change: dict[str, Any]
+) -> SplitEvent:
+    """A change read from the Graph API (history backfill) as the webhook would have
+    delivered it: the same payload shape and the same dedupe key, so a later delivery of it
+    stores nothing."""
+    envelope = {"object": meta_object, "entry_id": account_id, "time": time}
+    return _change_event(meta_object, envelope, change)
+
+
 def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> SplitEvent:
     if not isinstance(item, dict):
         raise MalformedDelivery("every messaging item must be an object")
