@@ -286,12 +286,7 @@ def test_nul_characters_are_dropped_not_a_500(
             message="hi\u0000!",
         )
     )
-    response = client.post(
-        "/webhooks/meta/",
-        data=body,
-        content_type="application/json",
-        HTTP_X_HUB_SIGNATURE_256=sign_meta(body, settings.META_APP_SECRET),
-    )
+    response = post(client, body, sign_meta(body, settings.META_APP_SECRET))
     assert response.status_code == 200
     [event] = InboundEvent.objects.all()
     assert event.payload["change"]["value"]["message"] == "hi!"
@@ -306,12 +301,7 @@ def test_a_lone_surrogate_is_stored_as_a_replacement_not_a_500(
             page_id=PAGE_A, author_id="6000000000000001", author_name="A", message="hi MARK!"
         )
     ).replace(b"MARK", b"\\ud83d")
-    response = client.post(
-        "/webhooks/meta/",
-        data=body,
-        content_type="application/json",
-        HTTP_X_HUB_SIGNATURE_256=sign_meta(body, settings.META_APP_SECRET),
-    )
+    response = post(client, body, sign_meta(body, settings.META_APP_SECRET))
     assert response.status_code == 200
     [event] = InboundEvent.objects.all()
     assert event.payload["change"]["value"]["message"] == "hi ?!"
