@@ -125,51 +125,12 @@ def free_port() -> int:
 def start_processes(
     env: dict[str, str], port: int, webhook_port: int, logs: Path, *, worker: bool = True
 ) -> dict[str, subprocess.Popen[bytes]]:
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "webhooks": [  # the webhook receiver, as make run starts it (bin/run.py)
-            str(bin_dir / "uvicorn"),
-            "clients.webhooks.receiver:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(webhook_port),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        "web": [
-            str(bin_dir / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--graceful-timeout",
-            "5",
-        ],
-        "worker": [  # niced, as make run starts it (bin/run.py)
-            "nice",
-            "-n",
-            "10",
-            str(bin_dir / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "-Q",
-            "ingest,outbound,scheduled,reports,default",
-            "--concurrency",
-            "2",
-        ],
-    }
+    """The web server, the webhook receiver and (unless `worker` is False) the Celery worker,
+    with make run's own commands (bin/run.py), quieter."""
+    sys.path.insert(0, str(ROOT / "bin"))
+    from run import app_commands
+
+    commands = app_commands(port=port, webhook_port=webhook_port, log_level="WARNING")
     if not worker:
         del commands["worker"]
     logs.mkdir(parents=True, exist_ok=True)

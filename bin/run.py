@@ -36,6 +36,61 @@ WEBHOOK_PORT = int(os.environ.get("PARLEY_WEBHOOK_PORT", "8002"))
 SEEDED_MARKER = DATA / "demo-comments-posted"
 
 
+def app_commands(*, port: int, webhook_port: int, log_level: str) -> dict[str, list[str]]:
+    """The processes that take the load: pages and API, the platforms' webhooks, the worker.
+    bench/ingest.py starts these very commands, so it measures the app as `make run` runs it."""
+    bin_dir = Path(PYTHON).parent
+    access_log = ["--access-logfile", "-"] if log_level == "INFO" else []
+    return {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            "3",
+            *access_log,
+            "--graceful-timeout",
+            "5",
+        ],
+        # The platforms' webhooks: acknowledged once stored, deliveries that arrive together
+        # stored by one commit (clients/webhooks/receiver.py).
+        "webhooks": [
+            str(bin_dir / "uvicorn"),
+            "clients.webhooks.receiver:app",
+            "--host",
+            HOST,
+            "--port",
+            str(webhook_port),
+            "--workers",
+            "2",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+        ],
+        # Below the web server's priority: acknowledging a platform's webhook comes first
+        # (they time out and retry); the stored backlog drains in the CPU left.
+        "worker": [
+            "nice",
+            "-n",
+            "10",
+            str(bin_dir / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            log_level,
+            "-Q",
+            "ingest,outbound,scheduled,reports,default",
+            "--concurrency",
+            "2",
+        ],
+    }
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -83,18 +138,7 @@ def main() -> int:
         manage(env, "seed_demo")
         bin_dir = Path(PYTHON).parent
         commands = {
-            "web": [
-                str(bin_dir / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"{HOST}:{PORT}",
-                "--workers",
-                "3",
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
+            **app_commands(port=PORT, webhook_port=WEBHOOK_PORT, log_level="INFO"),
             # The live-update streams: async, held open, so not on gunicorn's sync workers.
             "live": [
                 str(bin_dir / "uvicorn"),
@@ -105,41 +149,6 @@ def main() -> int:
                 str(LIVE_PORT),
                 "--log-level",
                 "warning",
-            ],
-            # The platforms' webhooks: acknowledged once stored, deliveries that arrive
-            # together stored by one commit (clients/webhooks/receiver.py).
-            "webhooks": [
-                str(bin_dir / "uvicorn"),
-                "clients.webhooks.receiver:app",
-                "--host",
-                HOST,
-                "--port",
-                str(WEBHOOK_PORT),
-                "--workers",
-                "2",
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--log-level",
-                "warning",
-            ],
-            # Below the web server's priority: acknowledging a platform's webhook comes
-            # first (they time out and retry); the stored backlog drains in the CPU left.
-            "worker": [
-                "nice",
-                "-n",
-                "10",
-                str(bin_dir / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "-Q",
-                "ingest,outbound,scheduled,reports,default",
-                "--concurrency",
-                "2",
             ],
             "beat": [
                 str(bin_dir / "celery"),
