@@ -54,16 +54,10 @@ class WorkflowError(ValueError):
 # --- Keeping the conversation and the index current ---------------------------------------
 
 
-def refresh_conversation(conversation_id: int) -> Conversation:
+def refresh_conversation(conversation_id: int) -> None:
     """Recompute what the inbox shows about a conversation from its inbound messages (the
     latest one, whether anything still needs a reply), then sync its work item."""
     refresh_conversations([conversation_id])
-    return (
-        Conversation.objects.select_related("contact", "latest_inbound")
-        # The message's search vector is never needed here, and costly to read back.
-        .defer("latest_inbound__search_vector")
-        .get(pk=conversation_id)
-    )
 
 
 def refresh_conversations(conversation_ids: list[int]) -> None:
@@ -348,7 +342,9 @@ def mark_no_reply_needed(*, conversation: Conversation, actor: User) -> Conversa
         conversation_id=conversation.pk, direction=Direction.INBOUND, needs_reply=True
     ).update(needs_reply=False)
     _record(conversation, ConversationEvent.Verb.NO_REPLY_NEEDED, actor)
-    return refresh_conversation(conversation.pk)
+    refresh_conversation(conversation.pk)
+    conversation.refresh_from_db()
+    return conversation
 
 
 _MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
