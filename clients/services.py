@@ -267,7 +267,7 @@ def _events_to_enrich(event_ids: list[int]) -> list[int]:
 
 
 def _by_id(event_ids: list[int]) -> QuerySet[InboundEvent]:
-    """Events by id alone; callers check the status themselves. Under load the status index
+    """Events by id alone; callers check the status themselves. Under load the pending index
     holds every row version since the last vacuum (a million entries after a burst), and a
     planner that combines it with the primary key reads them all for a batch of 500."""
     return InboundEvent.objects.filter(pk__in=event_ids)
