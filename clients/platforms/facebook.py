@@ -392,56 +392,14 @@ def _comment_history(account: ConnectedAccount) -> list[SplitEvent]:
     return events
 
 
-RECENT_CONVERSATIONS = 25
-
-
 def _message_history(account: ConnectedAccount) -> list[SplitEvent]:
-    """The Page's recent Messenger conversations, newest messages first (text only: the
-    history's attachments are not fetched), as messaging events and, for the Page's own
-    answers, echoes."""
-    page_id = account.external_account_id
-    body = meta.graph_call(
-        "GET",
-        f"{page_id}/conversations",
+    return meta.fetched_messages(
+        "page",
+        account.external_account_id,
         access_token=account_token(account),
-        params={
-            "platform": "messenger",
-            "limit": RECENT_CONVERSATIONS,
-            "fields": "messages.limit(25){id,message,from,to,created_time}",
-        },
+        platform="messenger",
+        product="Messenger",
     )
-    items = [
-        item
-        for conversation in objects_in(body.get("data"))
-        for message in objects_in(as_object(conversation.get("messages")).get("data"))
-        if (item := _messaging_item(page_id, message))
-    ]
-    if not items:
-        return []
-    return meta.split_delivery(
-        {"object": "page", "entry": [{"id": page_id, "time": 0, "messaging": items}]}
-    )
-
-
-def _messaging_item(page_id: str, message: dict[str, Any]) -> dict[str, Any] | None:
-    sender = str(as_object(message.get("from")).get("id") or "")
-    recipients = [
-        str(person["id"])
-        for person in objects_in(as_object(message.get("to")).get("data"))
-        if person.get("id")
-    ]
-    if not message.get("id") or not sender or not recipients:
-        return None
-    created = parse_rfc3339(message.get("created_time"), timezone.now())
-    content: dict[str, Any] = {"mid": str(message["id"]), "text": str(message.get("message") or "")}
-    if sender == page_id:
-        content["is_echo"] = True  # the Page's answer, as Meta echoes it
-    return {
-        "sender": {"id": sender},
-        "recipient": {"id": recipients[0]},
-        "timestamp": int(created.timestamp() * 1000),
-        "message": content,
-    }
 
 
 def _feed_event(page_id: str, post: dict[str, Any], comment: dict[str, Any]) -> list[SplitEvent]:

@@ -253,9 +253,27 @@ _COMMENT = "id,text,timestamp,from{id,username},parent_id"
 
 
 def backfill(account: ConnectedAccount) -> list[SplitEvent]:
-    """The comments and replies under the account's recent media, as the `comments` events
-    Meta would have sent for them: same shape and same dedupe key (the comment's id), so a
-    webhook for one of them later changes nothing."""
+    """The comments and replies under the account's recent media and the messages of its
+    recent Direct conversations, as the events Meta would have sent for them: same shape and
+    same dedupe keys, so a webhook for one of them later changes nothing."""
+    return _comment_history(account) + _message_history(account)
+
+
+def _message_history(account: ConnectedAccount) -> list[SplitEvent]:
+    # Meta documents the Instagram account's own conversations edge (as for /messages, which
+    # our answers are sent to); a Page's edge would need the Page id, which is not kept.
+    return meta.fetched_messages(
+        "instagram",
+        account.external_account_id,
+        access_token=account_token(account),
+        platform="instagram",
+        product="Instagram",
+    )
+
+
+def _comment_history(account: ConnectedAccount) -> list[SplitEvent]:
+    """The comments and replies under the account's recent media, as `comments` events (the
+    comment's id is the dedupe key)."""
     body = meta.graph_call(
         "GET",
         f"{account.external_account_id}/media",

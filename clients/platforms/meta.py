@@ -10,12 +10,15 @@ import hmac
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from clients.platforms.base import (
     SplitEvent,
     as_object,
     created_id,
     fallback_dedupe_key,
+    objects_in,
+    parse_rfc3339,
 )
 from clients.platforms.http import api_call, bearer
 
@@ -114,6 +117,88 @@ def fetched_change(
     stores nothing."""
     envelope = {"object": meta_object, "entry_id": account_id, "time": time}
     return _change_event(meta_object, envelope, change)
+
+
+RECENT_CONVERSATIONS = 25
+MESSAGES_PER_CONVERSATION = 25
+_HISTORY_MESSAGE_FIELDS = (
+    f"messages.limit({MESSAGES_PER_CONVERSATION})"
+    "{id,message,from,to,created_time,"
+    "attachments{mime_type,name,file_url,image_data{url},video_data{url}}}"
+)
+
+
+def fetched_messages(
+    meta_object: str, account_id: str, *, access_token: str, platform: str, product: str
+) -> list[SplitEvent]:
+    """The account's recent conversations (Messenger for a Page, Instagram Direct for an
+    Instagram account: `platform`), newest messages first, as the messaging events Meta would
+    have sent for them: the same payload shape and the same dedupe key (the message id), and
+    the account's own answers as echoes, so a later delivery of any of them stores nothing."""
+    body = graph_call(
+        "GET",
+        f"{account_id}/conversations",
+        access_token=access_token,
+        params={
+            "platform": platform,
+            "limit": RECENT_CONVERSATIONS,
+            "fields": _HISTORY_MESSAGE_FIELDS,
+        },
+        product=product,
+    )
+    items = [
+        item
+        for conversation in objects_in(body.get("data"))
+        for message in objects_in(as_object(conversation.get("messages")).get("data"))
+        if (item := _fetched_messaging_item(account_id, message))
+    ]
+    if not items:
+        return []
+    return split_delivery(
+        {"object": meta_object, "entry": [{"id": account_id, "time": 0, "messaging": items}]}
+    )
+
+
+def _fetched_messaging_item(account_id: str, message: dict[str, Any]) -> dict[str, Any] | None:
+    sender = str(as_object(message.get("from")).get("id") or "")
+    recipients = [
+        str(person["id"])
+        for person in objects_in(as_object(message.get("to")).get("data"))
+        if person.get("id")
+    ]
+    if not message.get("id") or not sender or not recipients:
+        return None  # nothing Parley could thread
+    created = parse_rfc3339(message.get("created_time"), timezone.now())
+    content: dict[str, Any] = {"mid": str(message["id"]), "text": str(message.get("message") or "")}
+    attachments = [
+        _webhook_attachment(attachment)
+        for attachment in objects_in(as_object(message.get("attachments")).get("data"))
+    ]
+    if attachments:
+        content["attachments"] = attachments
+    if sender == account_id:
+        content["is_echo"] = True  # the account's own answer, as Meta echoes it
+    return {
+        "sender": {"id": sender},
+        "recipient": {"id": recipients[0]},
+        "timestamp": int(created.timestamp() * 1000),
+        "message": content,
+    }
+
+
+def _webhook_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    """A Graph API message attachment in the webhook's shape ({type, payload: {url}})."""
+    image = as_object(attachment.get("image_data"))
+    video = as_object(attachment.get("video_data"))
+    mime_type = str(attachment.get("mime_type") or "")
+    if image.get("url"):
+        kind, url = "image", image["url"]
+    elif video.get("url"):
+        kind, url = "video", video["url"]
+    else:
+        kind = "audio" if mime_type.startswith("audio/") else "file"
+        url = attachment.get("file_url") or ""
+    return {"type": kind, "payload": {"url": str(url)}}
 
 
 def _messaging_event(meta_object: str, envelope: dict[str, Any], item: Any) -> SplitEvent:

@@ -338,9 +338,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         posts = self.state.collection(f"meta-feed:{match.group('page_id')}")
         return 200, {"data": posts[: int(params.get("limit") or 25)]}
 
-    def _page_conversations(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
-        """GET /{page-id}/conversations with messages (history backfill)."""
-        conversations = self.state.collection(f"meta-conversations:{match.group('page_id')}")
+    def _conversations(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
+        """GET /{page-id}/conversations?platform=messenger or /{ig-user-id}/conversations
+        ?platform=instagram, with messages (history backfill)."""
+        if params.get("platform", "messenger") not in ("messenger", "instagram"):
+            return error_answer("meta", 400, "(#100) platform must be messenger or instagram")
+        conversations = self.state.collection(f"meta-conversations:{match.group('account_id')}")
         return 200, {"data": conversations[: int(params.get("limit") or 25)]}
 
     def _instagram_media(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
@@ -652,7 +655,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         ("GET", re.compile(_V + r"/me/accounts/?$"), _my_pages),
         ("GET", re.compile(_V + r"/(?P<page_id>[\w.-]+)/feed/?$"), _page_feed),
         ("GET", re.compile(_V + r"/(?P<account_id>[\w.-]+)/media/?$"), _instagram_media),
-        ("GET", re.compile(_V + r"/(?P<page_id>[\w.-]+)/conversations/?$"), _page_conversations),
+        ("GET", re.compile(_V + r"/(?P<account_id>[\w.-]+)/conversations/?$"), _conversations),
         ("GET", re.compile(_V + r"/oauth/access_token/?$"), _long_lived_token),
         ("POST", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),
         ("DELETE", re.compile(_V + r"/(?P<page_id>[\w.-]+)/subscribed_apps/?$"), _subscribed_apps),

@@ -429,6 +429,16 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
                             "from": {"id": person, "name": "Jan Kowalski"},
                             "to": {"data": [{"id": page, "name": "Simulated Page"}]},
                             "created_time": "2024-05-29T16:26:40+0000",
+                            "attachments": {
+                                "data": [
+                                    {
+                                        "id": "a_901",
+                                        "mime_type": "application/pdf",
+                                        "name": "rechnung.pdf",
+                                        "file_url": "https://cdn.example/rechnung.pdf",
+                                    }
+                                ]
+                            },
                         },
                     ]
                 },
@@ -438,9 +448,12 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
     client.force_login(cast.owner)
     connect(client, "facebook", django_capture_on_commit_callbacks)
 
+    [history] = [r for r in simulator.requests if r["path"].endswith(f"{page}/conversations")]
+    assert history["query"]["platform"] == "messenger"
     question = answered_in_one_thread(session_clients.client_a, "m_question_901", "m_answer_901")
     assert (question.platform, question.kind) == ("messenger", "dm")
     assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
+    assert question.attachments == [{"type": "file", "url": "https://cdn.example/rechnung.pdf"}]
     again = messenger_delivery(
         page_id=page,
         person_id=person,
@@ -449,3 +462,74 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
         timestamp_ms=1717000000000,
     )
     assert_stored_already(again, django_capture_on_commit_callbacks)
+
+
+def test_a_connected_instagram_account_brings_its_recent_direct_conversations(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    account_id, person = "17841400000000009", "17840000000000902"
+    simulator.seed(
+        f"meta-conversations:{account_id}",
+        [
+            {
+                "id": "t_902",
+                "messages": {
+                    "data": [
+                        {
+                            "id": "ig_answer_902",
+                            "message": "Dzień dobry! Tak, mamy rozmiar M.",
+                            "from": {"id": account_id, "username": "simulated.page"},
+                            "to": {"data": [{"id": person, "username": "ola.n"}]},
+                            "created_time": "2024-05-29T17:00:00+0000",
+                        },
+                        {
+                            "id": "ig_question_902",
+                            "message": "Czy ta sukienka jest w rozmiarze M?",
+                            "from": {"id": person, "username": "ola.n"},
+                            "to": {"data": [{"id": account_id, "username": "simulated.page"}]},
+                            "created_time": "2024-05-29T16:26:40+0000",
+                            "attachments": {
+                                "data": [
+                                    {
+                                        "id": "a_902",
+                                        "mime_type": "image/jpeg",
+                                        "image_data": {"url": "https://cdn.example/dress.jpg"},
+                                    }
+                                ]
+                            },
+                        },
+                        {
+                            # Nobody it was sent to: nothing to thread it under.
+                            "id": "ig_stray_902",
+                            "message": "?",
+                            "from": {"id": person},
+                            "created_time": "2024-05-29T16:00:00+0000",
+                        },
+                    ]
+                },
+            }
+        ],
+    )
+    client.force_login(cast.owner)
+    connect(client, "instagram", django_capture_on_commit_callbacks)
+
+    [history] = [r for r in simulator.requests if r["path"].endswith(f"{account_id}/conversations")]
+    assert history["query"]["platform"] == "instagram"
+    assert "attachments" in history["query"]["fields"]
+    question = answered_in_one_thread(session_clients.client_a, "ig_question_902", "ig_answer_902")
+    assert (question.platform, question.kind) == ("instagram", "dm")
+    assert question.attachments == [{"type": "image", "url": "https://cdn.example/dress.jpg"}]
+    with tenant_context(session_clients.client_a):
+        assert not Interaction.objects.filter(external_id="ig_stray_902").exists()
+    again = messenger_delivery(
+        page_id=account_id,
+        person_id=person,
+        text="Czy ta sukienka jest w rozmiarze M?",
+        mid="ig_question_902",
+        timestamp_ms=1717000000000,
+    )
+    assert_stored_already({**again, "object": "instagram"}, django_capture_on_commit_callbacks)
