@@ -41,9 +41,10 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
     """Comment threads of the channel's videos, newest first (§4.1), back to a week before
     the last poll's newest thread: people keep answering in recent threads. A thread carries
     only some of its replies; when it counts more, they are all fetched (`comments.list`).
-    Older threads the poll has seen are looked up by id, 50 to a call, and their replies
-    fetched when their count grew (see `_revisit`). Every comment is one event keyed by its
-    id and `updatedAt`, so an edit is a new event and a repeat is not."""
+    Older threads the poll has seen are looked up by id, 50 to a call, and read again when
+    their reply count grew or a comment they carry was edited (see `_revisit`). Every comment
+    is one event keyed by its id and `updatedAt`, so an edit is a new event and a repeat is
+    not."""
     since = str(cursor.get("published_since") or "")
     look_back_to = _days_before(since, REPLY_LOOKBACK_DAYS) if since else ""
     known: dict[str, list[Any]] = dict(as_object(cursor.get("threads")))
@@ -71,7 +72,7 @@ def poll(account: ConnectedAccount, cursor: dict[str, Any]) -> PollResult:
             newest = max(newest, published)
             scanned.add(str(thread.get("id")))
             events.extend(_thread_events(account, thread))
-            known[str(thread.get("id"))] = [published, _reply_count(thread)]
+            known[str(thread.get("id"))] = _seen(thread)
         page_token = str(body.get("nextPageToken") or "")
         if reached_old or not page_token:
             break
@@ -96,6 +97,16 @@ def _reply_count(thread: dict[str, Any]) -> int:
     return int(as_object(thread.get("snippet")).get("totalReplyCount") or 0)
 
 
+def _seen(thread: dict[str, Any]) -> list[Any]:
+    """What the cursor keeps of a thread: when it was published, how many replies it counts,
+    and the latest edit among the comments it carries (its own and the few replies the API
+    includes)."""
+    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+    carried = [top, *objects_in(as_object(thread.get("replies")).get("comments"))]
+    latest_edit = max(str(as_object(c.get("snippet")).get("updatedAt") or "") for c in carried)
+    return [_published(thread), _reply_count(thread), latest_edit]
+
+
 def _thread_events(account: ConnectedAccount, thread: dict[str, Any]) -> list[SplitEvent]:
     """The thread's comment and every reply (all fetched when it carries only some)."""
     top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
@@ -112,7 +123,11 @@ def _revisit(
     account: ConnectedAccount, thread_ids: list[str], known: dict[str, list[Any]]
 ) -> list[SplitEvent]:
     """Threads older than the scanned week, looked up by id: those whose reply count grew
-    bring their replies (a question answered under a month-old comment is not lost)."""
+    bring their replies (a question answered under a month-old comment is not lost), and
+    those with a newly edited comment bring it again. An edit of a reply the thread does not
+    carry goes unseen: finding it would mean reading every reply of every tracked thread.
+    A cursor from before edits were tracked holds no edit time: each thread is read once
+    more, and what was stored already is not stored again."""
     events: list[SplitEvent] = []
     for start in range(0, len(thread_ids), 50):
         body = API.call(
@@ -128,9 +143,14 @@ def _revisit(
         )
         for thread in objects_in(body.get("items")):
             thread_id = str(thread.get("id"))
-            if thread_id in known and _reply_count(thread) > int(known[thread_id][1]):
+            if thread_id not in known:
+                continue
+            before, now = known[thread_id], _seen(thread)
+            grew = now[1] > int(before[1])
+            edited = len(before) < 3 or now[2] != before[2]
+            if grew or edited:
                 events.extend(_thread_events(account, thread))
-                known[thread_id] = [known[thread_id][0], _reply_count(thread)]
+                known[thread_id] = now
     return events
 
 

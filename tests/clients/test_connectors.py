@@ -567,11 +567,14 @@ def test_engagement_and_reviews_read_as_what_happened(
     assert "Followed the account" in listing
 
 
-def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
-    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
-) -> None:
+def polled_with_a_month_old_thread(
+    session_clients: SessionClients, simulator: Simulator, captured: Any
+) -> tuple[ConnectedAccount, dict[str, Any]]:
+    """A channel with a recent thread (a comment and its reply) and a month-old comment,
+    polled twice: the second poll finds nothing new and looks the old thread up by id.
+    Returns the account and the old thread as the simulator holds it."""
     channel = connect(session_clients, "youtube", CHANNEL)
-    [recent] = fixture("youtube_comment_threads")["items"]  # a comment and its one reply
+    [recent] = fixture("youtube_comment_threads")["items"]
     old = copy.deepcopy(recent)
     old["id"] = old["snippet"]["topLevelComment"]["id"] = "UgzMonthOldThread0001"
     now = timezone.now()
@@ -584,13 +587,24 @@ def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
     old["snippet"]["totalReplyCount"] = 0
     old.pop("replies", None)
     simulator.seed(f"youtube:{CHANNEL}", [recent, old])
-    with django_capture_on_commit_callbacks(execute=False):
+    with captured(execute=False):
         assert poll_account(account_id=channel.pk) == 3  # two comments and the reply
         # Nothing new: the scan stops at the month-old thread, which is looked up by id.
         assert poll_account(account_id=channel.pk) == 0
-        [by_id] = [r for r in calls(simulator, "/commentThreads") if "id" in r["query"]]
-        assert by_id["query"]["id"] == old["id"]
+    [by_id] = [r for r in calls(simulator, "/commentThreads") if "id" in r["query"]]
+    assert by_id["query"]["id"] == old["id"]
+    with simulator.state.lock:
+        return channel, simulator.state.data[f"youtube:{CHANNEL}"][1]
 
+
+def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
+    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel, old = polled_with_a_month_old_thread(
+        session_clients, simulator, django_capture_on_commit_callbacks
+    )
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=False):
         # A month later someone answers under the old comment.
         reply = {
             "kind": "youtube#comment",
@@ -607,7 +621,7 @@ def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
             },
         }
         with simulator.state.lock:
-            simulator.state.data[f"youtube:{CHANNEL}"][1]["snippet"]["totalReplyCount"] = 1
+            old["snippet"]["totalReplyCount"] = 1
         simulator.seed(f"youtube-replies:{old['id']}", [reply])
         assert poll_account(account_id=channel.pk) == 1
     process_pending(django_capture_on_commit_callbacks)
@@ -615,6 +629,34 @@ def test_youtube_finds_a_new_reply_under_a_thread_older_than_the_scanned_week(
         late = Interaction.objects.get(external_id=reply["id"])
         top = Interaction.objects.get(external_id=old["id"])
         assert late.conversation_id == top.conversation_id
+
+
+def test_youtube_sees_an_edit_of_a_thread_older_than_the_scanned_week(
+    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel, old = polled_with_a_month_old_thread(
+        session_clients, simulator, django_capture_on_commit_callbacks
+    )
+    process_pending(django_capture_on_commit_callbacks)
+    with simulator.state.lock:
+        old["snippet"]["topLevelComment"]["snippet"] |= {
+            "textOriginal": "Edit: it arrived broken, I want a refund.",
+            "updatedAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=channel.pk) == 1
+        assert poll_account(account_id=channel.pk) == 0  # seen once
+    process_pending(django_capture_on_commit_callbacks)
+    with in_client_a(session_clients):
+        top = Interaction.objects.get(external_id=old["id"])
+        assert top.text == "Edit: it arrived broken, I want a refund."
+        [edit] = top.revisions.filter(action="edited")
+        assert (
+            edit.previous_text
+            == fixture("youtube_comment_threads")["items"][0]["snippet"]["topLevelComment"][
+                "snippet"
+            ]["textOriginal"]
+        )
 
 
 def test_youtube_finds_a_new_reply_under_an_older_thread(
