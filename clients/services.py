@@ -270,7 +270,7 @@ def _by_id(event_ids: list[int]) -> QuerySet[InboundEvent]:
     """Events by id alone; callers check the status themselves. Under load the pending index
     holds every row version since the last vacuum (a million entries after a burst), and a
     planner that combines it with the primary key reads them all for a batch of 500."""
-    return InboundEvent.objects.filter(pk__in=event_ids)
+    return InboundEvent.objects.filter(pk__any=event_ids)
 
 
 def _settle(event_id: int, status: str, last_error: str = "") -> None:
@@ -298,7 +298,7 @@ def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
         events += list(
             InboundEvent.objects.select_for_update(skip_locked=True)
             .filter(status=InboundEvent.Status.PENDING)
-            .exclude(pk__in=event_ids)
+            .exclude(pk__any=event_ids)
             .exclude(platform__in=_enriching_platforms())
             .order_by("received_at")[: BATCH_LIMIT - len(events)]
         )
@@ -328,9 +328,9 @@ def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
     now = timezone.now()
     for settled, ids in outcome.items():
         for owner in {client_of[pk] for pk in ids}:
-            InboundEvent.objects.filter(pk__in=[pk for pk in ids if client_of[pk] == owner]).update(
-                status=settled, client_id=owner, attempts=F("attempts") + 1, processed_at=now
-            )
+            InboundEvent.objects.filter(
+                pk__any=[pk for pk in ids if client_of[pk] == owner]
+            ).update(status=settled, client_id=owner, attempts=F("attempts") + 1, processed_at=now)
 
 
 def _route(
@@ -394,9 +394,9 @@ def replay_inbound_events(*, event_ids: list[int] | None) -> int:
     their attempts reset. Processing is idempotent, so nothing is created twice."""
     events = InboundEvent.objects.filter(status__in=REPLAYABLE)
     if event_ids is not None:
-        events = events.filter(pk__in=event_ids)
+        events = events.filter(pk__any=event_ids)
     ids = list(events.values_list("id", flat=True)[:10_000])
-    InboundEvent.objects.filter(pk__in=ids).update(
+    InboundEvent.objects.filter(pk__any=ids).update(
         status=InboundEvent.Status.PENDING, attempts=0, processed_at=None
     )
     schedule_processing(ids, on_commit=True)

@@ -97,7 +97,7 @@ def _split(
     known = set(
         Interaction.objects.filter(
             platform__in={platform for platform, _ in keys},
-            external_id__in={external_id for _, external_id in keys},
+            external_id__any={external_id for _, external_id in keys},
         ).values_list("platform", "external_id")
     )
     fresh: list[_New] = []
@@ -224,7 +224,7 @@ def _upsert_conversations(fresh: list[_New]) -> list[_Thread]:
         for account_id, external_id, thread_key in Interaction.objects.filter(
             # The platform first, so the (platform, external_id) index answers.
             platform__in={item.normalized.platform for item in fresh},
-            external_id__in=parents,
+            external_id__any=parents,
         ).values_list("connected_account_id", "external_id", "conversation__thread_key")
     }
     rows: dict[tuple[int, str], dict[str, Any]] = {}
