@@ -401,6 +401,43 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
     assert_stored_already(again, django_capture_on_commit_callbacks)
 
 
+def seed_answered_conversation(
+    simulator: Simulator,
+    *,
+    account: str,
+    person: str,
+    question: tuple[str, str],
+    answer: tuple[str, str],
+    attachment: dict[str, Any],
+    stray: dict[str, Any] | None = None,
+) -> None:
+    """One conversation of the account's inbox as the Graph API lists it (newest first): the
+    person's question with an attachment at 16:26:40 and the account's answer at 17:00."""
+    messages = [
+        {
+            "id": answer[0],
+            "message": answer[1],
+            "from": {"id": account},
+            "to": {"data": [{"id": person}]},
+            "created_time": "2024-05-29T17:00:00+0000",
+        },
+        {
+            "id": question[0],
+            "message": question[1],
+            "from": {"id": person},
+            "to": {"data": [{"id": account}]},
+            "created_time": "2024-05-29T16:26:40+0000",
+            "attachments": {"data": [attachment]},
+        },
+    ]
+    if stray:
+        messages.append({"created_time": "2024-05-29T16:00:00+0000", **stray})
+    simulator.seed(
+        f"meta-conversations:{account}",
+        [{"id": f"t_{question[0]}", "messages": {"data": messages}}],
+    )
+
+
 def test_a_connected_page_brings_its_recent_messenger_conversations(
     client: HttpClient,
     cast: Cast,
@@ -409,41 +446,18 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     page, person = "105000000000009", "7000000000000901"
-    simulator.seed(
-        f"meta-conversations:{page}",
-        [
-            {
-                "id": "t_901",
-                "messages": {
-                    "data": [  # newest first, as the Graph API lists them
-                        {
-                            "id": "m_answer_901",
-                            "message": "Hallo! Die Bestellung ist unterwegs.",
-                            "from": {"id": page, "name": "Simulated Page"},
-                            "to": {"data": [{"id": person, "name": "Jan Kowalski"}]},
-                            "created_time": "2024-05-29T17:00:00+0000",
-                        },
-                        {
-                            "id": "m_question_901",
-                            "message": "Wo ist meine Bestellung?",
-                            "from": {"id": person, "name": "Jan Kowalski"},
-                            "to": {"data": [{"id": page, "name": "Simulated Page"}]},
-                            "created_time": "2024-05-29T16:26:40+0000",
-                            "attachments": {
-                                "data": [
-                                    {
-                                        "id": "a_901",
-                                        "mime_type": "application/pdf",
-                                        "name": "rechnung.pdf",
-                                        "file_url": "https://cdn.example/rechnung.pdf",
-                                    }
-                                ]
-                            },
-                        },
-                    ]
-                },
-            }
-        ],
+    seed_answered_conversation(
+        simulator,
+        account=page,
+        person=person,
+        question=("m_question_901", "Wo ist meine Bestellung?"),
+        answer=("m_answer_901", "Hallo! Die Bestellung ist unterwegs."),
+        attachment={
+            "id": "a_901",
+            "mime_type": "application/pdf",
+            "name": "rechnung.pdf",
+            "file_url": "https://cdn.example/rechnung.pdf",
+        },
     )
     client.force_login(cast.owner)
     connect(client, "facebook", django_capture_on_commit_callbacks)
@@ -472,47 +486,19 @@ def test_a_connected_instagram_account_brings_its_recent_direct_conversations(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     account_id, person = "17841400000000009", "17840000000000902"
-    simulator.seed(
-        f"meta-conversations:{account_id}",
-        [
-            {
-                "id": "t_902",
-                "messages": {
-                    "data": [
-                        {
-                            "id": "ig_answer_902",
-                            "message": "Dzień dobry! Tak, mamy rozmiar M.",
-                            "from": {"id": account_id, "username": "simulated.page"},
-                            "to": {"data": [{"id": person, "username": "ola.n"}]},
-                            "created_time": "2024-05-29T17:00:00+0000",
-                        },
-                        {
-                            "id": "ig_question_902",
-                            "message": "Czy ta sukienka jest w rozmiarze M?",
-                            "from": {"id": person, "username": "ola.n"},
-                            "to": {"data": [{"id": account_id, "username": "simulated.page"}]},
-                            "created_time": "2024-05-29T16:26:40+0000",
-                            "attachments": {
-                                "data": [
-                                    {
-                                        "id": "a_902",
-                                        "mime_type": "image/jpeg",
-                                        "image_data": {"url": "https://cdn.example/dress.jpg"},
-                                    }
-                                ]
-                            },
-                        },
-                        {
-                            # Nobody it was sent to: nothing to thread it under.
-                            "id": "ig_stray_902",
-                            "message": "?",
-                            "from": {"id": person},
-                            "created_time": "2024-05-29T16:00:00+0000",
-                        },
-                    ]
-                },
-            }
-        ],
+    seed_answered_conversation(
+        simulator,
+        account=account_id,
+        person=person,
+        question=("ig_question_902", "Czy ta sukienka jest w rozmiarze M?"),
+        answer=("ig_answer_902", "Dzień dobry! Tak, mamy rozmiar M."),
+        attachment={
+            "id": "a_902",
+            "mime_type": "image/jpeg",
+            "image_data": {"url": "https://cdn.example/dress.jpg"},
+        },
+        # Nobody it was sent to: nothing to thread it under.
+        stray={"id": "ig_stray_902", "message": "?", "from": {"id": person}},
     )
     client.force_login(cast.owner)
     connect(client, "instagram", django_capture_on_commit_callbacks)
