@@ -126,8 +126,8 @@ def _revisit(
     bring their replies (a question answered under a month-old comment is not lost), and
     those with a newly edited comment bring it again. An edit of a reply the thread does not
     carry goes unseen: finding it would mean reading every reply of every tracked thread.
-    A cursor from before edits were tracked holds no edit time: each thread is read once
-    more, and what was stored already is not stored again."""
+    A thread the cursor knows without an edit time (kept before edits were tracked) just
+    gets one: reading them all again at once would spend the channel's daily quota."""
     events: list[SplitEvent] = []
     for start in range(0, len(thread_ids), 50):
         body = API.call(
@@ -147,10 +147,10 @@ def _revisit(
                 continue
             before, now = known[thread_id], _seen(thread)
             grew = now[1] > int(before[1])
-            edited = len(before) < 3 or now[2] != before[2]
+            edited = len(before) >= 3 and now[2] != before[2]
             if grew or edited:
                 events.extend(_thread_events(account, thread))
-                known[thread_id] = now
+            known[thread_id] = now
     return events
 
 

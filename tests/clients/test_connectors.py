@@ -684,3 +684,24 @@ def test_youtube_finds_a_new_reply_under_an_older_thread(
         assert poll_account(account_id=channel.pk) == 1  # only the new one is new
     [listed] = [r for r in simulator.requests if r["path"] == "/youtube/v3/comments"]
     assert listed["query"]["parentId"] == thread["id"]
+
+
+def test_youtube_cursor_kept_before_edit_tracking_is_completed_without_rereading(
+    session_clients: SessionClients, simulator: Simulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel, old = polled_with_a_month_old_thread(
+        session_clients, simulator, django_capture_on_commit_callbacks
+    )
+    with simulator.state.lock:
+        old["snippet"]["totalReplyCount"] = 2  # replies it does not carry: reading them costs
+    channel.refresh_from_db()
+    published, _, edited = channel.sync_cursor["threads"][old["id"]]
+    # As the cursor was kept before: no edit time, and the reply count already known.
+    channel.sync_cursor["threads"] = {old["id"]: [published, 2]}
+    channel.save(update_fields=["sync_cursor"])
+    earlier = len(simulator.requests)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert poll_account(account_id=channel.pk) == 0
+    assert not [r for r in simulator.requests[earlier:] if r["path"].endswith("/comments")]
+    channel.refresh_from_db()
+    assert channel.sync_cursor["threads"][old["id"]] == [published, 2, edited]
