@@ -146,6 +146,11 @@ def _normalize_comment(
 
 # --- Outbound ----------------------------------------------------------------------------
 
+# Instagram messaging through Facebook Login goes through the Page the account is linked to
+# (`/{page-id}/messages`, platforms.md §1.11, and `/{page-id}/conversations?platform=instagram`).
+# The account's token is that Page's, and with a Page's token `me` is the Page.
+LINKED_PAGE = "me"
+
 REPLYABLE_KINDS = frozenset(
     {InteractionKind.COMMENT, InteractionKind.DIRECT_MESSAGE, InteractionKind.MENTION}
 )
@@ -158,7 +163,7 @@ def answer(account: ConnectedAccount, target: ReplyTarget, text: str, *, private
         return send_direct_message(account, recipient_id=target.contact_external_id, text=text)
     if private:
         return meta.send_message(
-            account.external_account_id,
+            LINKED_PAGE,
             access_token=account_token(account),
             recipient={"comment_id": target.external_id},
             text=text,
@@ -197,7 +202,7 @@ def reply_to_mention(account: ConnectedAccount, *, target: ReplyTarget, text: st
 def send_direct_message(account: ConnectedAccount, *, recipient_id: str, text: str) -> str:
     """Answer a person in Instagram Direct (Meta's 24-hour window); returns the message id."""
     return meta.send_message(
-        account.external_account_id,
+        LINKED_PAGE,
         access_token=account_token(account),
         recipient={"id": recipient_id},
         text=text,
@@ -260,14 +265,13 @@ def backfill(account: ConnectedAccount) -> list[SplitEvent]:
 
 
 def _message_history(account: ConnectedAccount) -> list[SplitEvent]:
-    # Meta documents the Instagram account's own conversations edge (as for /messages, which
-    # our answers are sent to); a Page's edge would need the Page id, which is not kept.
     return meta.fetched_messages(
         "instagram",
         account.external_account_id,
         access_token=account_token(account),
         platform="instagram",
         product="Instagram",
+        node=LINKED_PAGE,
     )
 
 

@@ -129,15 +129,22 @@ _HISTORY_MESSAGE_FIELDS = (
 
 
 def fetched_messages(
-    meta_object: str, account_id: str, *, access_token: str, platform: str, product: str
+    meta_object: str,
+    account_id: str,
+    *,
+    access_token: str,
+    platform: str,
+    product: str,
+    node: str = "",
 ) -> list[SplitEvent]:
     """The account's recent conversations (Messenger for a Page, Instagram Direct for an
     Instagram account: `platform`), newest messages first, as the messaging events Meta would
     have sent for them: the same payload shape and the same dedupe key (the message id), and
-    the account's own answers as echoes, so a later delivery of any of them stores nothing."""
+    the account's own answers as echoes, so a later delivery of any of them stores nothing.
+    `node` is the Graph node whose conversations are read, the account itself by default."""
     body = graph_call(
         "GET",
-        f"{account_id}/conversations",
+        f"{node or account_id}/conversations",
         access_token=access_token,
         params={
             "platform": platform,

@@ -54,6 +54,9 @@ class SimulatorState:
         # Authorization codes and tokens the OAuth endpoints issued.
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.oauth_tokens: dict[str, dict[str, Any]] = {}
+        # The Pages that /me/accounts handed out, by their Page token: with a Page's token,
+        # `me` is that Page.
+        self.pages_by_token: dict[str, dict[str, Any]] = {}
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -159,6 +162,7 @@ Handler = Callable[["SimulatorHandler", re.Match[str], dict[str, Any]], Answer]
 class SimulatorHandler(BaseHTTPRequestHandler):
     server_version = "ParleySimulator/2"
     state: SimulatorState  # set on the subclass made by make_server
+    request_token = ""  # the access token of the request being answered
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # requests are recorded, not logged
@@ -234,6 +238,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         )
         if not token:
             return error_answer(platform, 401, "An active access token must be used.")
+        self.request_token = token
         params = {**query, **body}
         for route_method, pattern, handler in self.routes:
             match = pattern.match(path)
@@ -311,7 +316,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def _my_pages(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         """GET /me/accounts: the Pages the token's person manages, with Page tokens."""
-        pages = self.state.collection("meta-pages") or [
+        pages = self._listed_pages()
+        with self.state.lock:
+            for page in pages:
+                self.state.pages_by_token[str(page.get("access_token"))] = page
+        return 200, {"data": pages}
+
+    def _listed_pages(self) -> list[dict[str, Any]]:
+        return self.state.collection("meta-pages") or [
             {
                 "id": "105000000000009",
                 "name": "Simulated Page",
@@ -322,7 +334,6 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 },
             }
         ]
-        return 200, {"data": pages}
 
     def _long_lived_token(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
         if params.get("grant_type") != "fb_exchange_token" or not params.get("fb_exchange_token"):
@@ -339,11 +350,21 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         return 200, {"data": posts[: int(params.get("limit") or 25)]}
 
     def _conversations(self, match: re.Match[str], params: dict[str, Any]) -> Answer:
-        """GET /{page-id}/conversations?platform=messenger or /{ig-user-id}/conversations
-        ?platform=instagram, with messages (history backfill)."""
-        if params.get("platform", "messenger") not in ("messenger", "instagram"):
+        """GET /{page-id}/conversations?platform=messenger|instagram, with messages (history
+        backfill): the Page's Messenger conversations, or those of its Instagram account.
+        Seeded per owner: `meta-conversations:{page-id}` or `...:{ig-user-id}`."""
+        platform = params.get("platform", "messenger")
+        if platform not in ("messenger", "instagram"):
             return error_answer("meta", 400, "(#100) platform must be messenger or instagram")
-        conversations = self.state.collection(f"meta-conversations:{match.group('account_id')}")
+        owner = match.group("account_id")
+        if owner == "me":
+            with self.state.lock:
+                page = self.state.pages_by_token.get(self.request_token)
+            if page is None:
+                return error_answer("meta", 400, "(#190) Invalid OAuth access token for a Page")
+            instagram = _object(page.get("instagram_business_account"))
+            owner = str(instagram.get("id") if platform == "instagram" else page.get("id"))
+        conversations = self.state.collection(f"meta-conversations:{owner}")
         return 200, {"data": conversations[: int(params.get("limit") or 25)]}
 
     def _instagram_media(self, match: re.Match[str], params: dict[str, Any]) -> Answer:

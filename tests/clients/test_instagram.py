@@ -150,7 +150,9 @@ def test_instagram_direct_message_is_answered_in_direct(
 
     assert (message.platform, message.kind) == ("instagram", "dm")
     [call] = simulator.requests
-    assert call["path"] == f"/v21.0/{IG_ACCOUNT}/messages"
+    # Through the linked Page: with its token, `me` is the Page (Facebook Login).
+    assert call["path"] == "/v21.0/me/messages"
+    assert call["authorization"] == "Bearer ig-token"
     assert call["body"] == {
         "recipient": {"id": "2380000000000001"},
         "message": {"text": "Until Sunday!"},
