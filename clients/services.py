@@ -22,6 +22,7 @@ from clients.models import Client, ConnectedAccount, Domain, InboundEvent
 from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
 from clients.platforms.base import (
     NormalizedInteraction,
+    PartialHistory,
     PermanentPlatformError,
     PlatformError,
     SplitEvent,
@@ -466,6 +467,11 @@ def backfill_account(*, account_id: int) -> int | None:
         return poll_account(account_id=account_id) if hasattr(connector, "poll") else None
     try:
         events = backfill(account)
+    except PartialHistory as partial:
+        ConnectedAccount.objects.filter(pk=account_id).update(
+            last_error=f"Part of the history could not be fetched: {partial.refused.message}"[:2000]
+        )
+        return len(store_inbound_events(partial.events))
     except PlatformError as error:
         ConnectedAccount.objects.filter(pk=account_id).update(
             last_error=f"The history could not be fetched: {error.message}"[:2000]

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -150,6 +151,33 @@ class PermanentPlatformError(PlatformError):
 
 class Unsupported(PermanentPlatformError):
     """The platform has no API for this action; the message says so in words for people."""
+
+
+class PartialHistory(Exception):
+    """Part of an account's history came, part was refused: store `events`, show `refused`."""
+
+    def __init__(self, events: list[SplitEvent], refused: PlatformError) -> None:
+        super().__init__(refused.message)
+        self.events = events
+        self.refused = refused
+
+
+def gathered_history(*parts: Callable[[], list[SplitEvent]]) -> list[SplitEvent]:
+    """The events of every part of a history backfill (a Page's comments, its conversations),
+    each fetched on its own: one the platform refuses (a permission the app lacks) does not
+    lose the others. Raises the refusal when nothing came, PartialHistory when some did."""
+    events: list[SplitEvent] = []
+    refused: PlatformError | None = None
+    for part in parts:
+        try:
+            events += part()
+        except PlatformError as error:
+            refused = refused or error
+    if refused is None:
+        return events
+    if not events:
+        raise refused
+    raise PartialHistory(events, refused)
 
 
 def created_id(body: dict[str, Any], *keys: str, product: str, what: str = "the reply") -> str:

@@ -8,6 +8,7 @@ makes the Page's outbound calls.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from clients.platforms.base import (
     as_object,
     created_id,
     from_unix_seconds,
+    gathered_history,
     objects_in,
     parse_rfc3339,
 )
@@ -371,7 +373,9 @@ def backfill(account: ConnectedAccount) -> list[SplitEvent]:
     conversations, as the events Meta would have sent for them: same shape and same dedupe
     keys, so a webhook for one of them later changes nothing, and the pipeline reads them
     like any other."""
-    return _comment_history(account) + _message_history(account)
+    return gathered_history(
+        functools.partial(_comment_history, account), functools.partial(_message_history, account)
+    )
 
 
 def _comment_history(account: ConnectedAccount) -> list[SplitEvent]:

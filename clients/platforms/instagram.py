@@ -9,6 +9,7 @@ normalizes what it fetched. Story mentions arrive as messages (see messenger.nor
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -27,6 +28,7 @@ from clients.platforms.base import (
     as_object,
     created_id,
     from_unix_seconds,
+    gathered_history,
     objects_in,
     parse_rfc3339,
 )
@@ -261,7 +263,9 @@ def backfill(account: ConnectedAccount) -> list[SplitEvent]:
     """The comments and replies under the account's recent media and the messages of its
     recent Direct conversations, as the events Meta would have sent for them: same shape and
     same dedupe keys, so a webhook for one of them later changes nothing."""
-    return _comment_history(account) + _message_history(account)
+    return gathered_history(
+        functools.partial(_comment_history, account), functools.partial(_message_history, account)
+    )
 
 
 def _message_history(account: ConnectedAccount) -> list[SplitEvent]:

@@ -520,3 +520,41 @@ def test_a_connected_instagram_account_brings_its_recent_direct_conversations(
         timestamp_ms=1717000000000,
     )
     assert_stored_already({**again, "object": "instagram"}, django_capture_on_commit_callbacks)
+
+
+def test_history_the_platform_refuses_in_part_keeps_the_part_it_gave(
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    page = "105000000000009"
+    simulator.seed(
+        f"meta-feed:{page}",
+        [
+            {
+                "id": f"{page}_703",
+                "comments": {
+                    "data": [
+                        {
+                            "id": "703_801",
+                            "from": {"id": "6000000000000803", "name": "Eva Braun"},
+                            "message": "Wann öffnet der Laden?",
+                            "created_time": "2024-05-29T16:26:40+0000",
+                        }
+                    ]
+                },
+            }
+        ],
+    )
+    # An app without the messaging permission: Meta refuses the conversations.
+    simulator.fail(r"/conversations", 403)
+    client.force_login(cast.owner)
+    connect(client, "facebook", django_capture_on_commit_callbacks)
+
+    with tenant_context(session_clients.client_a):
+        assert Interaction.objects.filter(external_id="703_801").exists()
+    account = ConnectedAccount.objects.get(external_account_id=page)
+    assert account.last_error.startswith("Part of the history could not be fetched: ")
+    assert "Part of the history could not be fetched" in client.get(CHANNELS).content.decode()
