@@ -122,6 +122,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes the database connection before and after every task unless told to reuse
+# it: each processing batch then paid for a new PostgreSQL backend (a fork, and catalog
+# caches filled again for every table it touches). Connections are kept as for web requests
+# instead (CONN_MAX_AGE, health checks: config.celery), and at most this many tasks each.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("PARLEY_CELERY_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
