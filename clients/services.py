@@ -283,6 +283,10 @@ def _settle(event_id: int, status: str, last_error: str = "") -> None:
     )
 
 
+# A task of at most this many events takes along other pending ones (see _process_batch).
+SMALL_TASK = BATCH_LIMIT // 2
+
+
 def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
     """The batch itself; `claimed` receives the ids of every event it locked."""
     from inbox.ingest import ingest_batch
@@ -292,17 +296,27 @@ def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
         for event in _by_id(event_ids).select_for_update(skip_locked=True).order_by("id")
         if event.status == InboundEvent.Status.PENDING
     ]
-    if len(events) < BATCH_LIMIT:
-        # Under load, take along what other deliveries left pending: the fixed cost of a
-        # batch is then shared by many events, and their own tasks find nothing left to do.
-        # Events that need a fetch first wait for their own task (it fetches).
-        events += list(
-            InboundEvent.objects.select_for_update(skip_locked=True)
-            .filter(status=InboundEvent.Status.PENDING)
+    if len(event_ids) <= SMALL_TASK:
+        # A small task under load takes along what other deliveries left pending: the fixed
+        # cost of a batch is then shared by many events, and their own tasks find nothing
+        # left to do. A full task does not: it would empty the next tasks, which would then
+        # take along in turn. Events that need a fetch first wait for their own task (it
+        # fetches). The oldest are chosen first, then locked: locking while choosing made
+        # PostgreSQL sort every pending row, payloads and all (SKIP LOCKED cannot stop at
+        # the limit), spilling megabytes to disk per batch under a backlog.
+        oldest = list(
+            InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
             .exclude(pk__any=event_ids)
             .exclude(platform__in=_enriching_platforms())
-            .order_by("received_at")[: BATCH_LIMIT - len(events)]
+            .order_by("received_at")
+            .values_list("id", flat=True)[: BATCH_LIMIT - len(events)]
         )
+        if oldest:
+            events += [
+                event
+                for event in _by_id(oldest).select_for_update(skip_locked=True).order_by("id")
+                if event.status == InboundEvent.Status.PENDING
+            ]
     claimed.extend(event.pk for event in events)
     if not events:
         return
