@@ -4,7 +4,7 @@ headers, so a task scheduled inside a client runs inside that client's schema.""
 import os
 from typing import Any
 
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -25,3 +25,12 @@ def _fresh_enough_connections(task: Any = None, **kwargs: Any) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _language_model_ready(**kwargs: Any) -> None:
+    """The language model made or mapped once, in the main process before the pool forks:
+    the pool's processes share it, and none pays for building it in a task."""
+    from inbox.analysis.language import prepare_model
+
+    prepare_model()

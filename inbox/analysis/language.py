@@ -3,9 +3,18 @@ people write to brands in, helped by letters only one of our languages uses."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
+import shutil
+from array import array
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
+import numpy as np
+from django.conf import settings
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from inbox.analysis import LANGUAGES, OTHER
@@ -20,10 +29,48 @@ _GERMAN_ONLY = re.compile(r"[äöüß]", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
+def prepare_model() -> None:
+    """Make (or map) the model now rather than in the first message's processing: Celery's
+    main process calls this before forking its pool, so the pool inherits it."""
+    _identifier()
+
+
 @cache
 def _identifier() -> LanguageIdentifier:
-    """The model restricted to our candidates, built anew from the restricted arrays: the
-    full 142-language model would otherwise stay referenced (27 MB in every worker)."""
+    """The model restricted to our candidates. Reading langid's full model (142 languages)
+    takes about 100 MB for a moment, which stayed as the peak of every process that detects
+    a language. So the restricted arrays are written to files the first time, and mapped
+    from them after: nothing is copied, and the 39 MB tokenizer table is shared by every
+    process of the machine instead of held by each."""
+    return cached_restricted_model(restricted_model_path())
+
+
+def cached_restricted_model(path: Path) -> LanguageIdentifier:
+    """From the folder at `path`, made first if missing (or replaced if unreadable). Where
+    it cannot be written, the model is built in memory each time, as before."""
+    if path.exists():
+        try:
+            return load_restricted_model(path)
+        except (OSError, ValueError):
+            shutil.rmtree(path, ignore_errors=True)
+    identifier = restricted_from_full_model()
+    with contextlib.suppress(OSError):
+        save_restricted_model(identifier, path)
+    return identifier
+
+
+def restricted_model_path() -> Path:
+    """Named after what it was made from: another langid release or other candidates make
+    another folder."""
+    source = MODEL_DIR / MODEL_FILE
+    made_from = f"{version('py3langid')}|{source.stat().st_size}|{','.join(_CANDIDATES)}"
+    key = hashlib.sha256(made_from.encode()).hexdigest()[:16]
+    return Path(settings.BASE_DIR) / ".data" / "cache" / f"langid-{key}"
+
+
+def restricted_from_full_model() -> LanguageIdentifier:
+    """Built anew from the restricted arrays: the full model would otherwise stay referenced
+    (27 MB in every worker)."""
     full = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
     full.set_languages(_CANDIDATES)
     return LanguageIdentifier(
@@ -34,6 +81,42 @@ def _identifier() -> LanguageIdentifier:
         full.tk_output,
         norm_probs=True,
         tk_row=full.tk_row,
+    )
+
+
+def save_restricted_model(identifier: LanguageIdentifier, path: Path) -> None:
+    """One .npy file per array, in a folder written beside and then renamed: a process never
+    reads half of it (and one that loses the race to write it keeps the winner's)."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.mkdir(parents=True, exist_ok=True)
+    np.save(partial / "nb_ptc.npy", identifier.nb_ptc)
+    np.save(partial / "nb_pc.npy", identifier.nb_pc)
+    np.save(partial / "nb_classes.npy", np.array(identifier.nb_classes))
+    np.save(partial / "tk_nextmove.npy", np.frombuffer(identifier.tk_nextmove, dtype=np.uint32))
+    np.save(partial / "tk_row.npy", np.frombuffer(identifier.tk_row, dtype=np.uint16))
+    np.save(partial / "tk_output.npy", np.array(identifier.tk_output, dtype=np.int64))
+    try:
+        partial.rename(path)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def load_restricted_model(path: Path) -> LanguageIdentifier:
+    """What `save_restricted_model` wrote: the two tables mapped, not read; the small parts
+    as the Python ints and arrays langid's tokenizer loop indexes fastest."""
+
+    def mapped(name: str) -> np.ndarray:
+        return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    return LanguageIdentifier(
+        mapped("nb_ptc"),
+        np.array(mapped("nb_pc")),
+        mapped("nb_classes").tolist(),
+        mapped("tk_nextmove").data,
+        mapped("tk_output").tolist(),
+        norm_probs=True,
+        tk_row=array("H", mapped("tk_row").tobytes()),
     )
 
 
