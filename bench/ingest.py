@@ -361,15 +361,15 @@ class MemorySampler(threading.Thread):
             time.sleep(0.5)
 
 
-def count_pending(cursor: psycopg.Cursor[Any]) -> int:
-    """From the partial index of pending events: the progress check must cost the machine
-    next to nothing (counting the settled ones scans the whole table, payloads and all, five
-    times a second, on the cores the app is measured on)."""
-    return int(
-        cursor.execute(
-            "SELECT count(*) FROM public.clients_inboundevent WHERE status = 'pending'"
-        ).fetchone()[0]
-    )
+def any_pending(cursor: psycopg.Cursor[Any]) -> bool:
+    """From the partial index of pending events, stopping at the first: the progress check
+    must cost the machine next to nothing. (Counting them visited every pending row, five
+    times a second, on the cores the app is measured on: under a backlog of 100,000 it was
+    one of PostgreSQL's busiest statements.)"""
+    row = cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM public.clients_inboundevent WHERE status = 'pending')"
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def check_interactions(cursor: psycopg.Cursor[Any], expected: set[str]) -> tuple[int, int]:
@@ -504,7 +504,7 @@ def main() -> None:
             with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
                 cursor = conn.cursor()
                 deadline = time.monotonic() + 1800
-                while count_pending(cursor) and time.monotonic() < deadline:
+                while any_pending(cursor) and time.monotonic() < deadline:
                     time.sleep(0.2)
                 end_to_end = time.perf_counter() - started
                 duplicates, lost = check_interactions(cursor, expected)
