@@ -146,14 +146,18 @@ PRIORITY_RANK_SQL = (
 
 # Each conversation's row in the public work-item index, read from the conversation itself,
 # its person and its latest message: written when it is open work, removed when it is not.
-# One statement for any number of conversations.
+# One statement for any number of conversations. The person, the message and the rows to
+# remove are looked up one by one by key (subqueries, an array): as joins, a planner with
+# stale statistics (a burst into a young table) hashed every contact and every work item
+# of the client for each batch, a cost growing with the tables.
 SYNC_WORK_ITEMS_SQL = f"""
     WITH touched AS (
         SELECT c.*, {IS_OPEN_WORK_SQL} AS is_work, {PRIORITY_RANK_SQL} AS priority_rank
         FROM inbox_conversation c WHERE c.id = ANY(%(ids)s)
     ), dropped AS (
-        DELETE FROM {WorkItem._meta.db_table} w USING touched t
-        WHERE w.client_id = %(client)s AND w.conversation_id = t.id AND NOT t.is_work
+        DELETE FROM {WorkItem._meta.db_table} w
+        WHERE w.client_id = %(client)s
+          AND w.conversation_id = ANY(ARRAY(SELECT t.id FROM touched t WHERE NOT t.is_work))
     )
     INSERT INTO {WorkItem._meta.db_table} AS w
         (client_id, conversation_id, interaction_id, status, priority, priority_rank,
@@ -162,12 +166,12 @@ SYNC_WORK_ITEMS_SQL = f"""
     SELECT %(client)s, t.id, t.latest_inbound_id, t.status, t.priority, t.priority_rank,
            t.assignee_id, t.needs_reply, t.platform, t.kind, t.sentiment, t.language,
            -- str(Contact): the name, else the handle, else the platform's id
-           coalesce(nullif(p.name, ''), nullif(p.handle, ''), p.external_id, ''),
-           left(coalesce(i.text, ''), {SNIPPET_LENGTH}),
+           coalesce((SELECT coalesce(nullif(p.name, ''), nullif(p.handle, ''), p.external_id)
+                     FROM inbox_contact p WHERE p.id = t.contact_id), ''),
+           left(coalesce((SELECT i.text FROM inbox_interaction i
+                          WHERE i.id = t.latest_inbound_id), ''), {SNIPPET_LENGTH}),
            t.last_inbound_at, t.snoozed_until, t.escalated_at IS NOT NULL, now()
     FROM touched t
-    LEFT JOIN inbox_contact p ON p.id = t.contact_id
-    LEFT JOIN inbox_interaction i ON i.id = t.latest_inbound_id
     WHERE t.is_work
     ON CONFLICT (client_id, conversation_id) DO UPDATE SET
         {", ".join(f"{column} = excluded.{column}" for column in WORK_ITEM_COLUMNS)}
