@@ -278,7 +278,8 @@ def _seed_inbox(client: Client, interactions: int) -> None:
             INSERT INTO inbox_interaction (platform, connected_account_id, conversation_id,
                 contact_id, kind, direction, external_id, parent_external_id, text,
                 attachments, permalink, occurred_at, platform_updated_at, received_at,
-                is_hidden, is_deleted, needs_reply, language, sentiment, is_spam, is_abusive)
+                is_hidden, is_deleted, needs_reply, language, sentiment, is_spam, is_abusive,
+                recommendation, reaction)
             SELECT c.platform, c.connected_account_id, c.id, c.contact_id, c.kind,
                 CASE WHEN i % 10 = 0 THEN 'outbound' ELSE 'inbound' END,
                 'bench-' || i, '', {text_case(language, "i")}, '[]', '',
@@ -300,7 +301,7 @@ def _seed_inbox(client: Client, interactions: int) -> None:
                     ],
                 )
             },
-                false, false
+                false, false, '', ''
             FROM generate_series(1, {interactions}) i
             JOIN inbox_conversation c ON c.id = {first_conversation} + i % {conversations}
             """
