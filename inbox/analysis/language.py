@@ -89,16 +89,17 @@ def save_restricted_model(identifier: LanguageIdentifier, path: Path) -> None:
     reads half of it (and one that loses the race to write it keeps the winner's)."""
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     partial.mkdir(parents=True, exist_ok=True)
-    np.save(partial / "nb_ptc.npy", identifier.nb_ptc)
-    np.save(partial / "nb_pc.npy", identifier.nb_pc)
-    np.save(partial / "nb_classes.npy", np.array(identifier.nb_classes))
-    np.save(partial / "tk_nextmove.npy", np.frombuffer(identifier.tk_nextmove, dtype=np.uint32))
-    np.save(partial / "tk_row.npy", np.frombuffer(identifier.tk_row, dtype=np.uint16))
-    np.save(partial / "tk_output.npy", np.array(identifier.tk_output, dtype=np.int64))
     try:
+        np.save(partial / "nb_ptc.npy", identifier.nb_ptc)
+        np.save(partial / "nb_pc.npy", identifier.nb_pc)
+        np.save(partial / "nb_classes.npy", np.array(identifier.nb_classes))
+        nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.uint32)
+        np.save(partial / "tk_nextmove.npy", nextmove)
+        np.save(partial / "tk_row.npy", np.frombuffer(identifier.tk_row, dtype=np.uint16))
+        np.save(partial / "tk_output.npy", np.array(identifier.tk_output, dtype=np.int64))
         partial.rename(path)
     except OSError:
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)  # a full disk, or another process won
         raise
 
 
