@@ -3,6 +3,7 @@ and token endpoints), token refresh, and disconnecting."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -401,55 +402,30 @@ def test_a_connected_instagram_account_brings_its_recent_comments_and_replies(
     assert_stored_already(again, django_capture_on_commit_callbacks)
 
 
-def seed_answered_conversation(
-    simulator: Simulator,
-    *,
-    account: str,
-    person: str,
-    question: tuple[str, str],
-    answer: tuple[str, str],
-    attachment: dict[str, Any],
-    stray: dict[str, Any] | None = None,
-) -> None:
-    """One conversation of the account's inbox as the Graph API lists it (newest first): the
-    person's question with an attachment at 16:26:40 and the account's answer at 17:00."""
-    messages = [
-        {
-            "id": answer[0],
-            "message": answer[1],
-            "from": {"id": account},
-            "to": {"data": [{"id": person}]},
-            "created_time": "2024-05-29T17:00:00+0000",
-        },
-        {
-            "id": question[0],
-            "message": question[1],
-            "from": {"id": person},
-            "to": {"data": [{"id": account}]},
-            "created_time": "2024-05-29T16:26:40+0000",
-            "attachments": {"data": [attachment]},
-        },
-    ]
-    if stray:
-        messages.append({"created_time": "2024-05-29T16:00:00+0000", **stray})
-    simulator.seed(
-        f"meta-conversations:{account}",
-        [{"id": f"t_{question[0]}", "messages": {"data": messages}}],
-    )
+@dataclasses.dataclass(frozen=True)
+class DirectHistory:
+    """One connected account's Direct history, as the Graph API lists it, and what Parley
+    must make of it."""
+
+    connect_as: str
+    meta_object: str
+    platform: str
+    account: str
+    person: str
+    question: tuple[str, str]
+    answer: tuple[str, str]
+    attachment: dict[str, Any]
+    stored_attachment: dict[str, str]
+    history_path: str
 
 
-def test_a_connected_page_brings_its_recent_messenger_conversations(
-    client: HttpClient,
-    cast: Cast,
-    session_clients: Any,
-    simulator: Simulator,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    page, person = "105000000000009", "7000000000000901"
-    seed_answered_conversation(
-        simulator,
-        account=page,
-        person=person,
+DIRECT_HISTORIES = [
+    DirectHistory(
+        connect_as="facebook",
+        meta_object="page",
+        platform="messenger",
+        account="105000000000009",
+        person="7000000000000901",
         question=("m_question_901", "Wo ist meine Bestellung?"),
         answer=("m_answer_901", "Hallo! Die Bestellung ist unterwegs."),
         attachment={
@@ -458,38 +434,15 @@ def test_a_connected_page_brings_its_recent_messenger_conversations(
             "name": "rechnung.pdf",
             "file_url": "https://cdn.example/rechnung.pdf",
         },
-    )
-    client.force_login(cast.owner)
-    connect(client, "facebook", django_capture_on_commit_callbacks)
-
-    [history] = [r for r in simulator.requests if r["path"].endswith(f"{page}/conversations")]
-    assert history["query"]["platform"] == "messenger"
-    question = answered_in_one_thread(session_clients.client_a, "m_question_901", "m_answer_901")
-    assert (question.platform, question.kind) == ("messenger", "dm")
-    assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
-    assert question.attachments == [{"type": "file", "url": "https://cdn.example/rechnung.pdf"}]
-    again = messenger_delivery(
-        page_id=page,
-        person_id=person,
-        text="Wo ist meine Bestellung?",
-        mid="m_question_901",
-        timestamp_ms=1717000000000,
-    )
-    assert_stored_already(again, django_capture_on_commit_callbacks)
-
-
-def test_a_connected_instagram_account_brings_its_recent_direct_conversations(
-    client: HttpClient,
-    cast: Cast,
-    session_clients: Any,
-    simulator: Simulator,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    account_id, person = "17841400000000009", "17840000000000902"
-    seed_answered_conversation(
-        simulator,
-        account=account_id,
-        person=person,
+        stored_attachment={"type": "file", "url": "https://cdn.example/rechnung.pdf"},
+        history_path="/105000000000009/conversations",
+    ),
+    DirectHistory(
+        connect_as="instagram",
+        meta_object="instagram",
+        platform="instagram",
+        account="17841400000000009",
+        person="17840000000000902",
         question=("ig_question_902", "Czy ta sukienka jest w rozmiarze M?"),
         answer=("ig_answer_902", "Dzień dobry! Tak, mamy rozmiar M."),
         attachment={
@@ -497,29 +450,76 @@ def test_a_connected_instagram_account_brings_its_recent_direct_conversations(
             "mime_type": "image/jpeg",
             "image_data": {"url": "https://cdn.example/dress.jpg"},
         },
-        # Nobody it was sent to: nothing to thread it under.
-        stray={"id": "ig_stray_902", "message": "?", "from": {"id": person}},
+        stored_attachment={"type": "image", "url": "https://cdn.example/dress.jpg"},
+        # Through the linked Page (its token makes `me` the Page), as Facebook Login has it.
+        history_path="/me/conversations",
+    ),
+]
+
+
+@pytest.mark.parametrize("history", DIRECT_HISTORIES, ids=lambda h: h.platform)
+def test_a_connected_account_brings_its_recent_direct_conversations(
+    history: DirectHistory,
+    client: HttpClient,
+    cast: Cast,
+    session_clients: Any,
+    simulator: Simulator,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Newest first, as the Graph API lists them: the account's answer, the person's
+    # question with an attachment, and a message sent to nobody (nothing to thread it under).
+    stray = f"stray_{history.question[0]}"
+    messages = [
+        {
+            "id": history.answer[0],
+            "message": history.answer[1],
+            "from": {"id": history.account},
+            "to": {"data": [{"id": history.person}]},
+            "created_time": "2024-05-29T17:00:00+0000",
+        },
+        {
+            "id": history.question[0],
+            "message": history.question[1],
+            "from": {"id": history.person},
+            "to": {"data": [{"id": history.account}]},
+            "created_time": "2024-05-29T16:26:40+0000",
+            "attachments": {"data": [history.attachment]},
+        },
+        {
+            "id": stray,
+            "message": "?",
+            "from": {"id": history.person},
+            "created_time": "2024-05-29T16:00:00+0000",
+        },
+    ]
+    simulator.seed(
+        f"meta-conversations:{history.account}",
+        [{"id": f"t_{history.question[0]}", "messages": {"data": messages}}],
     )
     client.force_login(cast.owner)
-    connect(client, "instagram", django_capture_on_commit_callbacks)
+    connect(client, history.connect_as, django_capture_on_commit_callbacks)
 
-    # Through the linked Page (its token makes `me` the Page), as Facebook Login has it.
-    [history] = [r for r in simulator.requests if r["path"].endswith("/me/conversations")]
-    assert history["query"]["platform"] == "instagram"
-    assert "attachments" in history["query"]["fields"]
-    question = answered_in_one_thread(session_clients.client_a, "ig_question_902", "ig_answer_902")
-    assert (question.platform, question.kind) == ("instagram", "dm")
-    assert question.attachments == [{"type": "image", "url": "https://cdn.example/dress.jpg"}]
+    [call] = [r for r in simulator.requests if r["path"].endswith(history.history_path)]
+    assert call["query"]["platform"] == history.platform
+    assert "attachments" in call["query"]["fields"]
+    question = answered_in_one_thread(
+        session_clients.client_a, history.question[0], history.answer[0]
+    )
+    assert (question.platform, question.kind) == (history.platform, "dm")
+    assert question.occurred_at.isoformat() == "2024-05-29T16:26:40+00:00"
+    assert question.attachments == [history.stored_attachment]
     with tenant_context(session_clients.client_a):
-        assert not Interaction.objects.filter(external_id="ig_stray_902").exists()
+        assert not Interaction.objects.filter(external_id=stray).exists()
     again = messenger_delivery(
-        page_id=account_id,
-        person_id=person,
-        text="Czy ta sukienka jest w rozmiarze M?",
-        mid="ig_question_902",
+        page_id=history.account,
+        person_id=history.person,
+        text=history.question[1],
+        mid=history.question[0],
         timestamp_ms=1717000000000,
     )
-    assert_stored_already({**again, "object": "instagram"}, django_capture_on_commit_callbacks)
+    assert_stored_already(
+        {**again, "object": history.meta_object}, django_capture_on_commit_callbacks
+    )
 
 
 def test_history_the_platform_refuses_in_part_keeps_the_part_it_gave(
