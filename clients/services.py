@@ -455,7 +455,7 @@ def poll_account(*, account_id: int) -> int | None:
         try:
             result = connector.poll(account, dict(account.sync_cursor))
         except PlatformError as error:
-            ConnectedAccount.objects.filter(pk=account_id).update(last_error=error.message[:2000])
+            _show_account_error(account_id, error.message)
             logger.warning("Polling %s failed: %s", account, error.message)
             return None
         with transaction.atomic():
@@ -466,6 +466,12 @@ def poll_account(*, account_id: int) -> int | None:
         return len(new_ids)
     finally:
         cache.delete(lock)
+
+
+def _show_account_error(account_id: int, message: str) -> None:
+    """What the account's page shows managers as its last error (the platform's words are
+    kept, cut to a length a page can show)."""
+    ConnectedAccount.objects.filter(pk=account_id).update(last_error=message[:2000])
 
 
 def backfill_account(*, account_id: int) -> int | None:
@@ -482,14 +488,12 @@ def backfill_account(*, account_id: int) -> int | None:
     try:
         events = backfill(account)
     except PartialHistory as partial:
-        ConnectedAccount.objects.filter(pk=account_id).update(
-            last_error=f"Part of the history could not be fetched: {partial.refused.message}"[:2000]
+        _show_account_error(
+            account_id, f"Part of the history could not be fetched: {partial.refused.message}"
         )
         return len(store_inbound_events(partial.events))
     except PlatformError as error:
-        ConnectedAccount.objects.filter(pk=account_id).update(
-            last_error=f"The history could not be fetched: {error.message}"[:2000]
-        )
+        _show_account_error(account_id, f"The history could not be fetched: {error.message}")
         return None
     return len(store_inbound_events(events))
 
@@ -545,9 +549,7 @@ def refresh_account_token(*, account: ConnectedAccount) -> bool:
     try:
         tokens = oauth.refresh(account.platform, decrypt_token(account.refresh_token_encrypted))
     except PlatformError as error:
-        ConnectedAccount.objects.filter(pk=account.pk).update(
-            last_error=f"The token could not be renewed: {error.message}"[:2000]
-        )
+        _show_account_error(account.pk, f"The token could not be renewed: {error.message}")
         return False
     ConnectedAccount.objects.filter(pk=account.pk).update(
         access_token_encrypted=encrypt_token(tokens.access_token),
