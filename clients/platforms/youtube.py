@@ -88,9 +88,12 @@ TRACKED_THREADS = 500
 TRACKED_DAYS = 90
 
 
+def _top_comment(thread: dict[str, Any]) -> dict[str, Any]:
+    return as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+
+
 def _published(thread: dict[str, Any]) -> str:
-    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
-    return str(as_object(top.get("snippet")).get("publishedAt") or "")
+    return str(as_object(_top_comment(thread).get("snippet")).get("publishedAt") or "")
 
 
 def _reply_count(thread: dict[str, Any]) -> int:
@@ -101,15 +104,14 @@ def _seen(thread: dict[str, Any]) -> list[Any]:
     """What the cursor keeps of a thread: when it was published, how many replies it counts,
     and the latest edit among the comments it carries (its own and the few replies the API
     includes)."""
-    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
-    carried = [top, *objects_in(as_object(thread.get("replies")).get("comments"))]
+    carried = [_top_comment(thread), *objects_in(as_object(thread.get("replies")).get("comments"))]
     latest_edit = max(str(as_object(c.get("snippet")).get("updatedAt") or "") for c in carried)
     return [_published(thread), _reply_count(thread), latest_edit]
 
 
 def _thread_events(account: ConnectedAccount, thread: dict[str, Any]) -> list[SplitEvent]:
     """The thread's comment and every reply (all fetched when it carries only some)."""
-    top = as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+    top = _top_comment(thread)
     replies = objects_in(as_object(thread.get("replies")).get("comments"))
     if _reply_count(thread) > len(replies):
         replies = _all_replies(account, str(thread.get("id")))
