@@ -19,8 +19,7 @@ Default: 100,000 events, 8 senders. `--quick`: 20,000 events. `--receiver-only`:
 so the acknowledgements have the cores to themselves (end-to-end figures null).
 `--processing-only`: no servers; the events stored directly, then processed in this process
 as the worker does, in batches of 500 (events/s, ms per event and how much of it was this
-process's own CPU, queries per batch). Last line:
-one JSON object.
+process's own CPU, queries per batch). Last line: one JSON object.
 """
 
 from __future__ import annotations
