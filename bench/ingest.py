@@ -9,7 +9,8 @@ own. Then:
 
 1. builds N signed Meta deliveries of mixed kinds (comments, replies, reactions, shares,
    mentions, ratings, Messenger messages), 1 to 50 events each; 10% are sent twice;
-2. posts them with C concurrent senders and times every acknowledgement;
+2. posts them with C concurrent senders (one event loop, a new connection per delivery)
+   and times every acknowledgement;
 3. waits until every event is an interaction and checks that none is missing or doubled;
 4. measures the floor: the same rows inserted by batched `INSERT ... ON CONFLICT` straight
    into PostgreSQL (1,000 rows per statement, each committed);
@@ -25,13 +26,12 @@ process's own CPU, queries per batch). Last line: one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import hmac
-import http.client
 import json
 import os
-import queue
 import random
 import socket
 import statistics
@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import redis
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -283,60 +284,66 @@ def sign(body: bytes) -> str:
 
 
 def send_all(port: int, bodies: list[bytes], senders: int) -> tuple[list[float], int, float]:
-    """Post every body; return the acknowledgement times (ms), the failures and the wall
-    time of the whole send."""
-    work: queue.Queue[tuple[bytes, str]] = queue.Queue()
-    for body in bodies:
-        work.put((body, sign(body)))
+    """Post every body, each on a new connection as Meta sends them, `senders` at a time;
+    return the acknowledgement times (ms), the failures and the wall time of the whole send.
+
+    One event loop (uvloop, as the receiver's) rather than threads: a sender thread waiting
+    for the GIL after its answer arrived added that wait to the acknowledgement time (tens
+    of ms at the tail), and eight threads of http.client spent CPU the servers need."""
+    requests = [request_bytes(port, body) for body in bodies]
+    return uvloop.run(_send_concurrently(port, requests, senders))
+
+
+def request_bytes(port: int, body: bytes) -> bytes:
+    head = (
+        f"POST /webhooks/meta/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\nX-Hub-Signature-256: {sign(body)}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _send_concurrently(
+    port: int, requests: list[bytes], senders: int
+) -> tuple[list[float], int, float]:
+    pending = iter(requests)
     latencies: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
+    failures = 0
 
-    def sender() -> None:
-        mine: list[float] = []
-        while True:
-            try:
-                body, signature = work.get_nowait()
-            except queue.Empty:
-                break
+    async def sender() -> None:
+        nonlocal failures
+        for request in pending:
             started = time.perf_counter()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request(
-                "POST",
-                "/webhooks/meta/",
-                body=body,
-                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-            )
-            response = connection.getresponse()
-            response.read()
-            connection.close()
-            mine.append((time.perf_counter() - started) * 1000)
-            if response.status != 200:
-                with lock:
-                    failures[0] += 1
-        with lock:
-            latencies.extend(mine)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            status_line = await reader.readline()
+            await reader.read()  # the rest of the answer, until the server closes
+            latencies.append((time.perf_counter() - started) * 1000)
+            writer.close()
+            if status_line.split(b" ", 2)[1:2] != [b"200"]:
+                failures += 1
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, failures[0], time.perf_counter() - started
+    await asyncio.gather(*(sender() for _ in range(senders)))
+    return latencies, failures, time.perf_counter() - started
 
 
 # --- Measuring -------------------------------------------------------------------------------
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and its children (gunicorn and Celery fork workers): the
-    largest single process, which is what a per-process limit would meet."""
+def with_children(pid: int) -> list[int]:
+    """`pid` and its children: gunicorn, uvicorn and Celery fork their workers."""
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its children: the largest single process, which is what
+    a per-process limit would meet."""
     largest = 0.0
-    for one in pids:
+    for one in with_children(pid):
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -344,6 +351,21 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return largest
+
+
+def cpu_seconds(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU time (user and system) used so far by each of the app's processes with their
+    children, and by this one (the senders): where the cores went during the send."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"senders": sum(os.times()[:2])}
+    for name, process in processes.items():
+        used[name] = 0.0
+        for one in with_children(process.pid):
+            with contextlib.suppress(OSError):
+                # utime and stime, the 14th and 15th fields (the name may hold spaces).
+                fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 class MemorySampler(threading.Thread):
@@ -496,7 +518,12 @@ def main() -> None:
         time.sleep(2)  # let the Celery worker (when there is one) come up too
         sampler.start()
         started = time.perf_counter()
+        cpu_before = cpu_seconds(processes)
         latencies, failures, send_seconds = send_all(webhook_port, bodies, args.senders)
+        cpu_during_send = {
+            name: round((seconds - cpu_before[name]) / send_seconds, 2)
+            for name, seconds in cpu_seconds(processes).items()
+        }
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
         end_to_end, duplicates, lost = None, None, None
         if not args.receiver_only:
@@ -529,6 +556,9 @@ def main() -> None:
         # The largest of the two web processes: pages (gunicorn) and webhooks (uvicorn).
         "web_rss_mb": round(max(sampler.peak["web"], sampler.peak["webhooks"]), 1),
         "worker_rss_mb": round(sampler.peak["worker"], 1) if "worker" in sampler.peak else None,
+        # Cores each process used while the deliveries were sent (the rest went to
+        # PostgreSQL and the system): the machine has 2.
+        "cores_during_send": cpu_during_send,
         "floor_events_per_s": round(floor, 1),
         "ratio_to_floor": round(events_per_s / floor, 3) if events_per_s else None,
     }
