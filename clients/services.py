@@ -225,7 +225,9 @@ def process_inbound_events(*, event_ids: list[int]) -> None:
     One transaction for the batch, so a worker killed in the middle leaves every event of it
     pending (re-processed later, idempotently). If the batch fails, each event is processed
     alone, so one bad event is retried and parked by itself instead of holding up the rest."""
-    for event_id in _events_to_enrich(event_ids):
+    pending = _pending(event_ids)
+    enriching = _enriching_platforms()
+    for event_id in [pk for pk, platform in pending if platform in enriching]:
         try:
             refusal = _enrich(event_id)
         except Exception as error:  # a transient fetch failure: retried like processing
@@ -236,7 +238,7 @@ def process_inbound_events(*, event_ids: list[int]) -> None:
     claimed: list[int] = []
     try:
         with transaction.atomic():
-            _process_batch(event_ids, claimed)
+            _process_batch(event_ids, [pk for pk, _ in pending], claimed)
     except Exception:
         # Including what the batch took along from other deliveries: their own tasks may
         # have found them locked and moved on.
@@ -258,12 +260,13 @@ def _enriching_platforms() -> tuple[str, ...]:
     return tuple(p for p in Platform.values if hasattr(get_connector(p), "enrich_event"))
 
 
-def _events_to_enrich(event_ids: list[int]) -> list[int]:
-    enriching = _enriching_platforms()
+def _pending(event_ids: list[int]) -> list[tuple[int, str]]:
+    """The id and platform of each of `event_ids` still pending: under a backlog another
+    batch has often taken an event along before its own task runs."""
     return [
-        pk
+        (pk, platform)
         for pk, platform, status in _by_id(event_ids).values_list("id", "platform", "status")
-        if status == InboundEvent.Status.PENDING and platform in enriching
+        if status == InboundEvent.Status.PENDING
     ]
 
 
@@ -287,13 +290,17 @@ def _settle(event_id: int, status: str, last_error: str = "") -> None:
 SMALL_TASK = BATCH_LIMIT // 2
 
 
-def _process_batch(event_ids: list[int], claimed: list[int]) -> None:
-    """The batch itself; `claimed` receives the ids of every event it locked."""
+def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[int]) -> None:
+    """The batch itself: the task's `event_ids`, of which `pending_ids` were pending a moment
+    ago; `claimed` receives the ids of every event it locked. Only those are locked (and
+    checked again once locked): a row lock is a write, a WAL record and, for the page's first
+    change after a checkpoint, an image of the whole page, and locking the events other
+    batches had already processed doubled the locks written under a backlog."""
     from inbox.ingest import ingest_batch
 
     events = [
         event
-        for event in _by_id(event_ids).select_for_update(skip_locked=True).order_by("id")
+        for event in _by_id(pending_ids).select_for_update(skip_locked=True).order_by("id")
         if event.status == InboundEvent.Status.PENDING
     ]
     if len(event_ids) <= SMALL_TASK:
