@@ -247,7 +247,8 @@ class Interaction(models.Model):
     is_abusive = models.BooleanField(default=False)
     # Full-text search in the message's own language where PostgreSQL has a stemmer for it
     # (english, german, russian), plus word-for-word ('simple') so every language is found,
-    # Polish included. Computed by the database: nothing to keep in step.
+    # Polish included. Computed by the database: nothing to keep in step. Not indexed:
+    # searches read the conversation's search document, which gathers these.
     search_vector = models.GeneratedField(
         expression=RawSQL(SEARCH_VECTOR_SQL, ()),  # noqa: S611 (a constant, no input)
         output_field=SearchVectorField(),
@@ -263,7 +264,6 @@ class Interaction(models.Model):
             )
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="interaction_search_idx"),
             models.Index(
                 fields=["-occurred_at", "-id"],
                 condition=models.Q(direction="inbound"),
