@@ -2,7 +2,8 @@
 
 The common case, a new inbound comment or message, goes through `ingest_batch` set-based:
 contacts, conversations and interactions in one statement each, escalation rules loaded once,
-every touched conversation refreshed together. Everything else (edits, deletions and hides of
+each touched conversation written once (a new one complete, an existing one updated after its
+interactions are in). Everything else (edits, deletions and hides of
 what we hold, our own echoes, repeats) goes through `services.ingest_interaction` one by one,
 after the new ones, so an edit that arrived before its comment still applies. The result is
 the same as ingesting each event alone (tests/inbox/test_ingest_batch.py checks that). Call
@@ -26,13 +27,14 @@ from django.db import connection
 
 from clients.models import ConnectedAccount
 from clients.platforms.base import (
+    ENGAGEMENT_KINDS,
     Direction,
     InteractionAction,
     NormalizedInteraction,
 )
 from escalation.rules import Facts, active_rules, matching_rules
 from inbox import automation
-from inbox.models import AutoReplyRule, Contact, Conversation, Interaction
+from inbox.models import SEARCH_VECTOR_SQL, AutoReplyRule, Contact, Conversation, Interaction
 from inbox.services import (
     REPLYABLE_KINDS,
     contact_facts,
@@ -42,7 +44,7 @@ from inbox.services import (
     new_interaction_fields,
     read_message,
 )
-from inbox.workflow import refresh_conversations, wake_on_new_message
+from inbox.workflow import sync_work_items, update_list_fields, wake_on_new_message
 
 
 @dataclass
@@ -73,11 +75,16 @@ class _Person:
 
 @dataclass(frozen=True)
 class _Thread:
-    """A conversation as the upsert returned it: what waking a parked one needs."""
+    """A conversation the batch touched: what waking a parked one needs, and whether this
+    batch created it (its row is then complete already) or found it."""
 
     id: int
     status: str
     snoozed_until: dt.datetime | None
+    created: bool
+    # What the batch adds to a thread it found: its latest activity, and the person.
+    last_activity_at: dt.datetime | None = None
+    contact_id: int | None = None
 
 
 def ingest_batch(items: Sequence[tuple[NormalizedInteraction, ConnectedAccount]]) -> None:
@@ -124,9 +131,10 @@ def _ingest_new(fresh: list[_New]) -> None:
     for item in fresh:
         item.fields = new_interaction_fields(item.normalized, read_message(item.normalized))
     _upsert_contacts(fresh)
+    _number_interactions(fresh)
     threads = _upsert_conversations(fresh)
     _insert_interactions(fresh)
-    _escalate(fresh)
+    rechecked = _escalate(fresh)
     waiting = {item.conversation_id for item in fresh if item.fields["needs_reply"]}
     for thread in threads:
         parked = thread.snoozed_until or thread.status in ("resolved", "pending")
@@ -135,7 +143,18 @@ def _ingest_new(fresh: list[_New]) -> None:
             wake_on_new_message(
                 Conversation(pk=thread.id, status=thread.status, snoozed_until=thread.snoozed_until)
             )
-    refresh_conversations([thread.id for thread in threads])
+    # A thread this batch created has its list fields already; one it found gets them now,
+    # with its new activity, in one row version (the upsert only locked it). So does a new
+    # one whose waiting changed when a rule made a like or a share need a reply.
+    found = {thread.id: thread for thread in threads if not thread.created}
+    update = sorted(found.keys() | rechecked)
+    if update:
+        update_list_fields(
+            update,
+            [found[pk].last_activity_at if pk in found else None for pk in update],
+            [found[pk].contact_id if pk in found else None for pk in update],
+        )
+    sync_work_items(sorted(thread.id for thread in threads))
     _schedule_automation(fresh)
 
 
@@ -192,30 +211,63 @@ def _upsert_contacts(fresh: list[_New]) -> None:
             item.contact = people[(item.normalized.platform, author.external_id)]
 
 
-# The thread of every item: created on its first event; one we hold (or another worker just
-# opened) records the later activity and, for a thread our own echo opened, the person who
-# wrote in. Rows come sorted, so concurrent batches lock shared threads in the same order.
-UPSERT_CONVERSATIONS_SQL = """
+def _number_interactions(fresh: list[_New]) -> None:
+    """Take the new interactions' ids from their sequence first, so a new conversation's row
+    can name its latest message when it is written (its foreign keys are checked at the
+    commit, once the interactions exist)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('inbox_interaction', 'id'))"
+            " FROM generate_series(1, %s)",
+            [len(fresh)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    for item, pk in zip(fresh, ids, strict=True):
+        item.interaction_id = pk
+
+
+# The thread of every item. One the batch opens is written once, complete: its list fields
+# (inbox.workflow.LIST_FIELDS_SQL) come from the batch's own messages, the only ones it has;
+# the search document is built as search_document_sql builds it, from the same vectors. One
+# that exists (or another worker just opened) is only locked here (DO UPDATE ... WHERE
+# false) and not returned; its list fields are updated once the interactions exist. Rows
+# come sorted, so concurrent batches lock shared threads in the same order.
+UPSERT_CONVERSATIONS_SQL = f"""
     INSERT INTO inbox_conversation AS c
         (platform, connected_account_id, thread_key, post_external_id, permalink, kind,
          contact_id, last_activity_at, status, priority, needs_reply, sentiment, language,
-         approval_required_by, created_at)
+         approval_required_by, created_at, latest_inbound_id, last_inbound_at,
+         search_document)
     SELECT r.platform, r.account_id, r.thread_key, r.post_external_id, r.permalink, r.kind,
-           r.contact_id, r.last_activity_at, %s, %s, false, '', '', '', now()
+           r.contact_id, r.last_activity_at, %s, %s, r.waiting, r.latest_sentiment,
+           r.latest_language, '', now(), r.latest_inbound_id, r.last_inbound_at,
+           coalesce((SELECT string_agg(({SEARCH_VECTOR_SQL})::text, ' ')::tsvector
+                     FROM jsonb_to_recordset(r.messages) AS m("text" text, "language" text)),
+                    ''::tsvector)
+           || coalesce(to_tsvector('simple', r.contact_name || ' ' || r.contact_handle),
+                       ''::tsvector)
     FROM jsonb_to_recordset(%s::jsonb) AS r(platform text, account_id bigint, thread_key text,
          post_external_id text, permalink text, kind text, contact_id bigint,
-         last_activity_at timestamptz)
+         last_activity_at timestamptz, waiting boolean, latest_sentiment text,
+         latest_language text, latest_inbound_id bigint, last_inbound_at timestamptz,
+         messages jsonb, contact_name text, contact_handle text)
     ORDER BY r.account_id, r.thread_key
-    ON CONFLICT (connected_account_id, thread_key) DO UPDATE SET
-        last_activity_at = greatest(c.last_activity_at, excluded.last_activity_at),
-        contact_id = coalesce(c.contact_id, excluded.contact_id)
-    RETURNING c.connected_account_id, c.thread_key, c.id, c.status, c.snoozed_until
+    ON CONFLICT (connected_account_id, thread_key)
+        DO UPDATE SET last_activity_at = c.last_activity_at WHERE false
+    RETURNING c.connected_account_id, c.thread_key, c.id
+"""  # noqa: S608 - SEARCH_VECTOR_SQL is constant SQL; the values are parameters
+
+FOUND_CONVERSATIONS_SQL = """
+    SELECT c.connected_account_id, c.thread_key, c.id, c.status, c.snoozed_until
+    FROM inbox_conversation c
+    JOIN unnest(%s::bigint[], %s::text[]) AS k(account_id, thread_key)
+        ON c.connected_account_id = k.account_id AND c.thread_key = k.thread_key
 """
 
 
 def _upsert_conversations(fresh: list[_New]) -> list[_Thread]:
-    """The thread of every item, in one statement. A reply whose parent we hold (already, or
-    earlier in this batch) joins the parent's thread."""
+    """The thread of every item, in one statement (two when some exist already). A reply
+    whose parent we hold (already, or earlier in this batch) joins the parent's thread."""
     parents = {
         item.normalized.parent_external_id for item in fresh if follows_parent(item.normalized)
     }
@@ -227,7 +279,7 @@ def _upsert_conversations(fresh: list[_New]) -> list[_Thread]:
             external_id__any=parents,
         ).values_list("connected_account_id", "external_id", "conversation__thread_key")
     }
-    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    members: dict[tuple[int, str], list[_New]] = {}
     for item in fresh:
         normalized = item.normalized
         item.thread_key = normalized.thread_key
@@ -235,24 +287,8 @@ def _upsert_conversations(fresh: list[_New]) -> list[_Thread]:
             parent = (item.account.pk, normalized.parent_external_id)
             item.thread_key = held.get(parent, item.thread_key)
         held[(item.account.pk, normalized.external_id)] = item.thread_key
-        key = (item.account.pk, item.thread_key)
-        row = rows.get(key)
-        if row is None:
-            # What a new thread takes from its first event.
-            rows[key] = {
-                "platform": normalized.platform,
-                "account_id": item.account.pk,
-                "thread_key": item.thread_key,
-                "post_external_id": normalized.post_external_id,
-                "permalink": normalized.thread_permalink,
-                "kind": normalized.kind,
-                "contact_id": item.contact.id if item.contact else None,
-                "last_activity_at": normalized.occurred_at,
-            }
-        else:
-            row["last_activity_at"] = max(row["last_activity_at"], normalized.occurred_at)
-            if row["contact_id"] is None and item.contact is not None:
-                row["contact_id"] = item.contact.id
+        members.setdefault((item.account.pk, item.thread_key), []).append(item)
+    rows = {key: _conversation_row(items) for key, items in members.items()}
     with connection.cursor() as cursor:
         cursor.execute(
             UPSERT_CONVERSATIONS_SQL,
@@ -262,31 +298,86 @@ def _upsert_conversations(fresh: list[_New]) -> list[_Thread]:
                 _document(list(rows.values())),
             ],
         )
-        returned = cursor.fetchall()
-    ids = {(row[0], row[1]): row[2] for row in returned}
+        threads = {
+            (account_id, thread_key): _Thread(pk, Conversation.Status.NEW, None, created=True)
+            for account_id, thread_key, pk in cursor.fetchall()
+        }
+        missing = [key for key in rows if key not in threads]
+        if missing:
+            cursor.execute(
+                FOUND_CONVERSATIONS_SQL,
+                [[account_id for account_id, _ in missing], [key for _, key in missing]],
+            )
+            for account_id, thread_key, pk, status, snoozed_until in cursor.fetchall():
+                row = rows[(account_id, thread_key)]
+                threads[(account_id, thread_key)] = _Thread(
+                    pk,
+                    status,
+                    snoozed_until,
+                    created=False,
+                    last_activity_at=row["last_activity_at"],
+                    contact_id=row["contact_id"],
+                )
     for item in fresh:
-        item.conversation_id = ids[(item.account.pk, item.thread_key)]
-    return [_Thread(*row[2:]) for row in returned]
+        item.conversation_id = threads[(item.account.pk, item.thread_key)].id
+    return list(threads.values())
+
+
+def _conversation_row(items: list[_New]) -> dict[str, Any]:
+    """A thread's row as its first event opens it, with its list fields as
+    LIST_FIELDS_SQL computes them from these (inbound) messages: the latest, likes and the
+    like last; waiting if any of them waits."""
+    first = items[0]
+    normalized = first.normalized
+    person = next((item.contact for item in items if item.contact is not None), None)
+    latest = max(
+        items,
+        key=lambda item: (
+            item.normalized.kind not in ENGAGEMENT_KINDS,
+            item.normalized.occurred_at,
+            item.interaction_id,
+        ),
+    )
+    return {
+        "platform": normalized.platform,
+        "account_id": first.account.pk,
+        "thread_key": first.thread_key,
+        "post_external_id": normalized.post_external_id,
+        "permalink": normalized.thread_permalink,
+        "kind": normalized.kind,
+        "contact_id": person.id if person else None,
+        "last_activity_at": max(item.normalized.occurred_at for item in items),
+        "waiting": any(item.fields["needs_reply"] for item in items),
+        "latest_sentiment": latest.fields.get("sentiment") or "",
+        "latest_language": latest.fields.get("language") or "",
+        "latest_inbound_id": latest.interaction_id,
+        "last_inbound_at": latest.normalized.occurred_at,
+        "messages": [
+            {"text": item.normalized.text, "language": item.fields.get("language") or ""}
+            for item in items
+        ],
+        "contact_name": person.name if person else None,
+        "contact_handle": person.handle if person else None,
+    }
 
 
 INSERT_INTERACTIONS_SQL = """
     INSERT INTO inbox_interaction
-        (platform, external_id, connected_account_id, conversation_id, contact_id, kind,
+        (id, platform, external_id, connected_account_id, conversation_id, contact_id, kind,
          direction, parent_external_id, text, attachments, permalink, rating, recommendation,
          reaction, occurred_at, platform_updated_at, needs_reply, language, sentiment,
          sentiment_score, is_spam, is_abusive, received_at, is_hidden, is_deleted)
-    SELECT r.platform, r.external_id, r.account_id, r.conversation_id, r.contact_id, r.kind,
+    SELECT r.id, r.platform, r.external_id, r.account_id, r.conversation_id, r.contact_id, r.kind,
            r.direction, r.parent_external_id, r.text, r.attachments, r.permalink, r.rating,
            r.recommendation, r.reaction, r.occurred_at, r.platform_updated_at, r.needs_reply,
            coalesce(r.language, ''), coalesce(r.sentiment, ''), r.sentiment_score,
            coalesce(r.is_spam, false), coalesce(r.is_abusive, false), now(), false, false
-    FROM jsonb_to_recordset(%s::jsonb) AS r(platform text, external_id text, account_id bigint,
-         conversation_id bigint, contact_id bigint, kind text, direction text,
+    FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, platform text, external_id text,
+         account_id bigint, conversation_id bigint, contact_id bigint, kind text, direction text,
          parent_external_id text, text text, attachments jsonb, permalink text,
          rating smallint, recommendation text, reaction text, occurred_at timestamptz,
          platform_updated_at timestamptz, needs_reply boolean, language text, sentiment text,
          sentiment_score double precision, is_spam boolean, is_abusive boolean)
-    RETURNING platform, external_id, id
 """
 
 
@@ -296,6 +387,7 @@ def _insert_interactions(fresh: list[_New]) -> None:
         normalized = item.normalized
         rows.append(
             {
+                "id": item.interaction_id,
                 "platform": normalized.platform,
                 "external_id": normalized.external_id,
                 "account_id": item.account.pk,
@@ -306,16 +398,15 @@ def _insert_interactions(fresh: list[_New]) -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute(INSERT_INTERACTIONS_SQL, [_document(rows)])
-        ids = {(row[0], row[1]): row[2] for row in cursor.fetchall()}
-    for item in fresh:
-        item.interaction_id = ids[(item.normalized.platform, item.normalized.external_id)]
 
 
-def _escalate(fresh: list[_New]) -> None:
-    """The client's rules, loaded once: an interaction no rule matches costs no query."""
+def _escalate(fresh: list[_New]) -> set[int]:
+    """The client's rules, loaded once: an interaction no rule matches costs no query.
+    Returns the conversations of the interactions a rule made wait for a reply."""
     rules = active_rules()
+    waiting_now: set[int] = set()
     if not rules:
-        return
+        return waiting_now
     for item in fresh:
         person = item.contact
         facts = Facts(
@@ -331,7 +422,10 @@ def _escalate(fresh: list[_New]) -> None:
             interaction = _interaction_of(item)
             escalate(interaction, rules)
             # A rule may make engagement wait for a reply.
+            if interaction.needs_reply and not item.fields["needs_reply"]:
+                waiting_now.add(item.conversation_id)
             item.fields["needs_reply"] = interaction.needs_reply
+    return waiting_now
 
 
 def _interaction_of(item: _New) -> Interaction:

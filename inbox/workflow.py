@@ -61,36 +61,55 @@ def refresh_conversation(conversation_id: int) -> None:
 
 
 def refresh_conversations(conversation_ids: list[int]) -> None:
-    """`refresh_conversation` for many at once, in a fixed number of queries (batch
-    ingestion refreshes every conversation a batch touched this way)."""
+    """`refresh_conversation` for many at once, in a fixed number of queries."""
     ids = sorted(set(conversation_ids))
     if not ids:
         return
-    engagement = sorted(str(kind) for kind in ENGAGEMENT_KINDS)
     with connection.cursor() as cursor:
         # In id order, so concurrent batches lock rows in the same order.
         cursor.execute(
             "SELECT id FROM inbox_conversation WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids]
         )
-        cursor.execute(LIST_FIELDS_SQL, [ids, engagement])
+    update_list_fields(ids)
     sync_work_items(ids)
 
 
-# The conversation's search document: its messages' vectors (stored on each interaction) and
-# the person's name and handle. tsvector has no aggregate, so the vectors travel as text.
-SEARCH_DOCUMENT = """
+def update_list_fields(
+    conversation_ids: list[int],
+    activity: list[dt.datetime | None] | None = None,
+    contacts: list[int | None] | None = None,
+) -> None:
+    """Recompute the list fields of conversations whose rows the caller has locked, in one
+    statement. Batch ingestion also passes, per conversation, the time of its latest new
+    activity and the person who wrote in (for a thread our own echo opened): recorded in the
+    same row version, not one more."""
+    engagement = sorted(str(kind) for kind in ENGAGEMENT_KINDS)
+    with connection.cursor() as cursor:
+        cursor.execute(LIST_FIELDS_SQL, [conversation_ids, activity, contacts, engagement])
+
+
+def search_document_sql(contact_id: str) -> str:
+    """The conversation's search document: its messages' vectors (stored on each
+    interaction) and the name and handle of the person `contact_id` (an SQL expression)
+    names. tsvector has no aggregate, so the vectors travel as text."""
+    return f"""
     coalesce((SELECT string_agg(i.search_vector::text, ' ')::tsvector
               FROM inbox_interaction i
               WHERE i.conversation_id = c.id AND NOT i.is_deleted), ''::tsvector)
     || coalesce((SELECT to_tsvector('simple', p.name || ' ' || p.handle)
-                 FROM inbox_contact p WHERE p.id = c.contact_id), ''::tsvector)
-"""
-SEARCH_DOCUMENT_SQL = f"UPDATE inbox_conversation c SET search_document = {SEARCH_DOCUMENT}"  # noqa: S608 - constant SQL
+                 FROM inbox_contact p WHERE p.id = {contact_id}), ''::tsvector)
+"""  # noqa: S608 - callers pass constant SQL
+
+
+SEARCH_DOCUMENT_SQL = (
+    f"UPDATE inbox_conversation c SET search_document = {search_document_sql('c.contact_id')}"  # noqa: S608 - constant SQL
+)
 
 # What the list shows about each conversation, from its inbound messages: the latest
 # message (a like in a message thread is not one), and whether anything waits for a reply;
 # and its search document. One statement, so each row gets one new version (and its nine
-# index entries) per refresh, not two.
+# index entries) per refresh, not two. Expressions read the row as it was, so the search
+# document names the person this statement records.
 LIST_FIELDS_SQL = f"""
     UPDATE inbox_conversation c SET
         latest_inbound_id = latest.id,
@@ -98,8 +117,11 @@ LIST_FIELDS_SQL = f"""
         sentiment = coalesce(latest.sentiment, ''),
         language = coalesce(latest.language, ''),
         needs_reply = coalesce(latest.waiting, false),
-        search_document = {SEARCH_DOCUMENT}
-    FROM unnest(%s::bigint[]) AS touched(id)
+        last_activity_at = greatest(c.last_activity_at, touched.activity),
+        contact_id = coalesce(c.contact_id, touched.contact_id),
+        search_document = {search_document_sql("coalesce(c.contact_id, touched.contact_id)")}
+    FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[])
+        AS touched(id, activity, contact_id)
     LEFT JOIN LATERAL (
         SELECT i.id, i.occurred_at, i.sentiment, i.language,
                bool_or(i.needs_reply) OVER () AS waiting
@@ -109,7 +131,7 @@ LIST_FIELDS_SQL = f"""
         LIMIT 1
     ) latest ON true
     WHERE c.id = touched.id
-"""  # noqa: S608 - SEARCH_DOCUMENT is constant SQL; the values are parameters
+"""  # noqa: S608 - constant SQL; the values are parameters
 
 
 # The work-item columns a sync rewrites (sla_due_at belongs to the SLA clock).
