@@ -293,9 +293,9 @@ SMALL_TASK = BATCH_LIMIT // 2
 def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[int]) -> None:
     """The batch itself: the task's `event_ids`, of which `pending_ids` were pending a moment
     ago; `claimed` receives the ids of every event it locked. Only those are locked (and
-    checked again once locked): a row lock is a write, a WAL record and, for the page's first
-    change after a checkpoint, an image of the whole page, and locking the events other
-    batches had already processed doubled the locks written under a backlog."""
+    checked again once locked): a row lock is a write (a WAL record, and for the page's
+    first change after a checkpoint an image of the whole page), and a task whose events a
+    small batch had taken along would otherwise lock each of them again for nothing."""
     from inbox.ingest import ingest_batch
 
     events = [
