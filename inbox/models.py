@@ -264,13 +264,9 @@ class Interaction(models.Model):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["-occurred_at", "-id"],
-                condition=models.Q(direction="inbound"),
-                name="interaction_inbound_recent_idx",
-            ),
-            # A conversation's latest inbound message (inbox.workflow.refresh_conversations),
-            # in one index: without it the planner may AND the two above over every row.
+            # A conversation's latest inbound message (inbox.workflow.LIST_FIELDS_SQL), in
+            # one index: without it the planner may combine the conversation's foreign-key
+            # index with a scan of every inbound row.
             models.Index(
                 fields=["conversation", "-occurred_at"],
                 condition=models.Q(direction="inbound"),
