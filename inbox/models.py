@@ -201,8 +201,10 @@ class Interaction(models.Model):
     """One comment, message, mention, review, share, like or follow (platforms.md §8)."""
 
     platform = models.CharField(max_length=32, choices=Platform.choices)
+    # No index: nothing looks messages up by account (the inbox filters conversations), and
+    # accounts are closed, never deleted (SHARED_ROW); one index less for every new message.
     connected_account = models.ForeignKey(
-        "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+"
+        "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+", db_index=False
     )
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="interactions"
