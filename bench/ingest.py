@@ -456,14 +456,14 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
         for start in range(0, len(event_ids), BATCH_LIMIT):
             process(event_ids=event_ids[start : start + BATCH_LIMIT])
     seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
+    own_cpu = time.process_time() - cpu_started
     batches = -(-len(event_ids) // BATCH_LIMIT)
     figures = {
         "events": len(event_ids),
         "processing_events_per_s": round(len(event_ids) / seconds, 1),
         "ms_per_event": round(seconds * 1000 / len(event_ids), 3),
         # This process's own CPU (Python, the driver): the rest of the time is PostgreSQL's.
-        "python_ms_per_event": round(cpu_seconds * 1000 / len(event_ids), 3),
+        "python_ms_per_event": round(own_cpu * 1000 / len(event_ids), 3),
         "queries_per_batch": round(queries[0] / batches, 1),
     }
     for key, value in figures.items():

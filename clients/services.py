@@ -277,6 +277,16 @@ def _by_id(event_ids: list[int]) -> QuerySet[InboundEvent]:
     return InboundEvent.objects.filter(pk__any=event_ids)
 
 
+def _lock_pending(event_ids: list[int]) -> list[InboundEvent]:
+    """Those of the events still pending once locked; the ones another batch holds are
+    skipped. No query for no ids."""
+    return [
+        event
+        for event in _by_id(event_ids).select_for_update(skip_locked=True).order_by("id")
+        if event.status == InboundEvent.Status.PENDING
+    ]
+
+
 def _settle(event_id: int, status: str, last_error: str = "") -> None:
     InboundEvent.objects.filter(pk=event_id, status=InboundEvent.Status.PENDING).update(
         status=status,
@@ -298,11 +308,7 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
     small batch had taken along would otherwise lock each of them again for nothing."""
     from inbox.ingest import ingest_batch
 
-    events = [
-        event
-        for event in _by_id(pending_ids).select_for_update(skip_locked=True).order_by("id")
-        if event.status == InboundEvent.Status.PENDING
-    ]
+    events = _lock_pending(pending_ids)
     if len(event_ids) <= SMALL_TASK:
         # A small task under load takes along what other deliveries left pending: the fixed
         # cost of a batch is then shared by many events, and their own tasks find nothing
@@ -318,12 +324,7 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
             .order_by("received_at")
             .values_list("id", flat=True)[: BATCH_LIMIT - len(events)]
         )
-        if oldest:
-            events += [
-                event
-                for event in _by_id(oldest).select_for_update(skip_locked=True).order_by("id")
-                if event.status == InboundEvent.Status.PENDING
-            ]
+        events += _lock_pending(oldest)
     claimed.extend(event.pk for event in events)
     if not events:
         return

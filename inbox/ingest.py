@@ -3,11 +3,11 @@
 The common case, a new inbound comment or message, goes through `ingest_batch` set-based:
 contacts, conversations and interactions in one statement each, escalation rules loaded once,
 each touched conversation written once (a new one complete, an existing one updated after its
-interactions are in). Everything else (edits, deletions and hides of
-what we hold, our own echoes, repeats) goes through `services.ingest_interaction` one by one,
-after the new ones, so an edit that arrived before its comment still applies. The result is
-the same as ingesting each event alone (tests/inbox/test_ingest_batch.py checks that). Call
-inside the client's schema, in a transaction.
+interactions are in). Everything else (edits, deletions and hides of what we hold, our own
+echoes, repeats) goes through `services.ingest_interaction` one by one, after the new ones,
+so an edit that arrived before its comment still applies. The result is the same as
+ingesting each event alone (tests/inbox/test_ingest_batch.py checks that). Call inside the
+client's schema, in a transaction.
 
 The three statements are SQL of their own rather than `bulk_create`: the rows travel as one
 JSON document (one parameter), where the ORM would prepare and bind every field of every row

@@ -266,9 +266,8 @@ class Interaction(models.Model):
             )
         ]
         indexes = [
-            # A conversation's latest inbound message (inbox.workflow.LIST_FIELDS_SQL), in
-            # one index: without it the planner may combine the conversation's foreign-key
-            # index with a scan of every inbound row.
+            # A conversation's latest inbound message (inbox.workflow.LIST_FIELDS_SQL), read
+            # from one index.
             models.Index(
                 fields=["conversation", "-occurred_at"],
                 condition=models.Q(direction="inbound"),
