@@ -36,7 +36,7 @@ def requeue_stale_inbound_events_task() -> int:
     )
     if stale_ids:
         logger.info("Re-queueing %d stale inbound events", len(stale_ids))
-        process_inbound_events_task.delay(stale_ids)
+        services.schedule_processing(stale_ids, on_commit=False)
     return len(stale_ids)
 
 
