@@ -130,9 +130,19 @@ async def _stream(client_id: int, scope: Scope, receive: Receive, send: Send) ->
 
 
 def _event_bytes(message: dict[str, Any]) -> bytes:
+    """The server-sent events of one published message: a batch (`{"events": [...]}`, see
+    events.publish_all) or a single event."""
     payload = json.loads(message["data"])
-    event = re.sub(r"[^\w-]", "", str(payload.get("event", "message")))
-    data = json.dumps(payload.get("data", {}))
+    if not isinstance(payload, dict):
+        return b""
+    batch = payload.get("events")
+    items = batch if isinstance(batch, list) else [payload]
+    return b"".join(_one_event(item) for item in items if isinstance(item, dict))
+
+
+def _one_event(item: dict[str, Any]) -> bytes:
+    event = re.sub(r"[^\w-]", "", str(item.get("event", "message")))
+    data = json.dumps(item.get("data", {}))
     return f"event: {event}\ndata: {data}\n\n".encode()
 
 

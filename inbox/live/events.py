@@ -46,7 +46,14 @@ def _installation() -> str:
 def publish(client_id: int, event: str, data: dict[str, Any] | None = None) -> None:
     """Publish after the current transaction commits (at once outside one): a browser that
     reacts must find the change in the database."""
-    message = json.dumps({"event": event, "data": data or {}})
+    publish_all(client_id, [(event, data or {})])
+
+
+def publish_all(client_id: int, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    """`publish` for several events at once: one Redis message, which the stream relays as
+    separate events (inbox/live/asgi.py). An ingestion batch touches hundreds of threads;
+    a message each cost the worker a Redis command per thread."""
+    message = json.dumps({"events": [{"event": event, "data": data} for event, data in batch]})
 
     def send() -> None:
         # Live updates are a convenience: the page is right on its next load anyway.
@@ -57,8 +64,7 @@ def publish(client_id: int, event: str, data: dict[str, Any] | None = None) -> N
 
 
 def conversation_changed(client_id: int, conversation_id: int) -> None:
-    publish(client_id, "inbox", {"conversation": conversation_id})
-    publish(client_id, f"conversation-{conversation_id}")
+    conversations_changed(client_id, [conversation_id])
 
 
 def stream_token(*, user_id: int, client_id: int) -> str:
@@ -126,19 +132,11 @@ def viewers(*, client_id: int, conversation_id: int, except_user_id: int) -> lis
 
 
 def conversations_changed(client_id: int, conversation_ids: list[int]) -> None:
-    """`conversation_changed` for a batch: one inbox refresh, one event per conversation,
-    sent in one round trip after the commit."""
+    """One inbox refresh and an event per conversation (its open page reloads its thread),
+    in one message after the commit."""
     if not conversation_ids:
         return
-    key = channel(client_id)
-    messages = [json.dumps({"event": "inbox", "data": {"conversation": conversation_ids[0]}})]
-    messages += [json.dumps({"event": f"conversation-{pk}", "data": {}}) for pk in conversation_ids]
-
-    def send() -> None:
-        with contextlib.suppress(redis.RedisError):
-            pipeline = _redis().pipeline(transaction=False)
-            for message in messages:
-                pipeline.publish(key, message)
-            pipeline.execute()
-
-    transaction.on_commit(send)
+    inbox_refresh = ("inbox", {"conversation": conversation_ids[0]})
+    publish_all(
+        client_id, [inbox_refresh, *((f"conversation-{pk}", {}) for pk in conversation_ids)]
+    )
