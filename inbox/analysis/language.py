@@ -111,7 +111,9 @@ def load_restricted_model(path: Path) -> LanguageIdentifier:
         return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
     return LanguageIdentifier(
-        mapped("nb_ptc"),
+        # A plain array over the mapping (no copy): indexing np.memmap itself goes through
+        # its Python-level __getitem__, which made each classification ~25% slower.
+        np.asarray(mapped("nb_ptc")),
         np.array(mapped("nb_pc")),
         mapped("nb_classes").tolist(),
         mapped("tk_nextmove").data,

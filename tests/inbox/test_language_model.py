@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from inbox.analysis.language import (
     cached_restricted_model,
     restricted_from_full_model,
@@ -35,6 +37,9 @@ def test_the_cached_model_answers_as_the_full_one(tmp_path: Path) -> None:
     ]
     mapped = cached_restricted_model(folder)  # read back
     assert isinstance(mapped.tk_nextmove, memoryview)
+    # The large table is read from the file's mapping, not copied into the process.
+    assert not mapped.nb_ptc.flags.owndata
+    assert isinstance(mapped.nb_ptc.base, np.memmap)
     fresh = restricted_from_full_model()
     for text in TEXTS:
         assert mapped.classify(text) == made.classify(text) == fresh.classify(text)
