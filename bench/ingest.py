@@ -148,6 +148,23 @@ def start_processes(
     }
 
 
+def wait_for_worker(env: dict[str, str]) -> None:
+    """Until the Celery worker answers a ping. On a fresh checkout it first makes the
+    language model in a helper process (inbox/analysis/language.py, several seconds), whose
+    CPU and memory must not be counted as the sending's."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = env["DJANGO_SETTINGS_MODULE"]
+    import django
+
+    django.setup()
+    from config.celery import app
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError("The Celery worker did not answer a ping within 120 s")
+
+
 def wait_for_port(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -515,7 +532,8 @@ def main() -> None:
     try:
         wait_for_port(port)
         wait_for_port(webhook_port)
-        time.sleep(2)  # let the Celery worker (when there is one) come up too
+        if "worker" in processes:
+            wait_for_worker(env)
         sampler.start()
         started = time.perf_counter()
         cpu_before = cpu_seconds(processes)

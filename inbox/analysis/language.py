@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 from array import array
 from functools import cache
 from importlib.metadata import version
@@ -18,6 +21,8 @@ from django.conf import settings
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from inbox.analysis import LANGUAGES, OTHER
+
+logger = logging.getLogger(__name__)
 
 # Languages langid may answer with: ours, and the ones most often mistaken for them.
 _CANDIDATES = ["en", "de", "pl", "ru", "uk", "fr", "es", "it", "nl", "pt", "tr", "cs", "sk"]
@@ -53,10 +58,43 @@ def cached_restricted_model(path: Path) -> LanguageIdentifier:
             return load_restricted_model(path)
         except (OSError, ValueError):
             shutil.rmtree(path, ignore_errors=True)
-    identifier = restricted_from_full_model()
-    with contextlib.suppress(OSError):
-        save_restricted_model(identifier, path)
-    return identifier
+    make_in_child_process(path)
+    try:
+        return load_restricted_model(path)
+    except (OSError, ValueError):
+        logger.warning("No language model files at %s; building it in memory", path)
+        return restricted_from_full_model()
+
+
+# Run by `make_in_child_process`: the arguments are the project's folder and the model's.
+_MAKE_IN_CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from inbox.analysis.language import write_restricted_model; "
+    "write_restricted_model(sys.argv[2])"
+)
+
+
+def make_in_child_process(path: Path) -> None:
+    """Write the model's folder from a process that ends once it is written. Reading
+    langid's full model takes about 100 MB for a moment, and a long-lived process that read
+    it kept that size (a fresh checkout's first Celery worker measured 172-201 MB instead of
+    128, and its pool inherits it)."""
+    try:
+        subprocess.run(  # noqa: S603 - our own interpreter and code; the paths are ours
+            [sys.executable, "-c", _MAKE_IN_CHILD, str(settings.BASE_DIR), str(path)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        stderr = getattr(error, "stderr", b"") or b""
+        logger.warning("Making the language model at %s failed: %s %s", path, error, stderr[-500:])
+
+
+def write_restricted_model(path: str) -> None:
+    """What the child process runs (it needs no Django setup)."""
+    with contextlib.suppress(OSError):  # another process won the race, or a full disk
+        save_restricted_model(restricted_from_full_model(), Path(path))
 
 
 def restricted_model_path() -> Path:

@@ -3,9 +3,12 @@ full model, and a folder that cannot be read is made again."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 
 from inbox.analysis.language import (
     cached_restricted_model,
@@ -59,3 +62,39 @@ def test_the_folder_is_named_after_what_it_was_made_from() -> None:
     path = restricted_model_path()
     assert path.parent.name == "cache"
     assert path.name.startswith("langid-")
+
+
+def test_a_missing_model_is_made_by_a_process_of_its_own(tmp_path: Path) -> None:
+    """Reading langid's full model takes ~100 MB for a moment; the process that needs the
+    model (a worker, for its lifetime) must not be the one that reads it."""
+    # VmHWM is the process's own peak (ru_maxrss would carry pytest's over the exec).
+    measure = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import django; django.setup()\n"
+        "from inbox.analysis.language import cached_restricted_model\n"
+        "def status_mb(name):\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith(name): return int(line.split()[1]) / 1024\n"
+        "before = status_mb('VmRSS:')\n"
+        "model = cached_restricted_model(Path(sys.argv[1]))\n"
+        "assert model.classify('Gibt es das auch in Grün?')[0] == 'de'\n"
+        "print(status_mb('VmHWM:') - before)\n"
+    )
+    folder = tmp_path / "langid"
+    done = subprocess.run(
+        [sys.executable, "-c", measure, str(folder)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert folder.is_dir()
+    assert float(done.stdout) < 40  # MB above what it used before
+
+
+def test_where_the_model_cannot_be_written_it_is_built_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    model = cached_restricted_model(blocker / "langid")
+    assert model.classify(TEXTS[1])[0] == "de"
