@@ -43,19 +43,27 @@ def read_events(url: str, found: list[str], ready: threading.Event, wanted: int)
                     return
 
 
+def start_reading(
+    server: str, client_id: int, *, wanted: int
+) -> tuple[threading.Thread, list[str]]:
+    """A thread reading the client's stream (as a page holding its token) until `wanted`
+    events arrived; returns once the stream has answered."""
+    token = events.stream_token(user_id=1, client_id=client_id)
+    found: list[str] = []
+    ready = threading.Event()
+    reader = threading.Thread(
+        target=read_events, args=(f"{server}/live/{client_id}/?token={token}", found, ready, wanted)
+    )
+    reader.start()
+    assert ready.wait(10)
+    return reader, found
+
+
 def test_the_stream_relays_the_clients_events_as_they_happen(
     session_clients: SessionClients, live_stream_server: str
 ) -> None:
     client_a, client_b = session_clients.client_a, session_clients.client_b
-    token = events.stream_token(user_id=1, client_id=client_a.pk)
-    found: list[str] = []
-    ready = threading.Event()
-    reader = threading.Thread(
-        target=read_events,
-        args=(f"{live_stream_server}/live/{client_a.pk}/?token={token}", found, ready, 2),
-    )
-    reader.start()
-    assert ready.wait(10)
+    reader, found = start_reading(live_stream_server, client_a.pk, wanted=2)
 
     # Published outside a transaction, so at once; client B's event must not arrive.
     deadline = timezone.now() + dt.timedelta(seconds=10)
@@ -77,17 +85,9 @@ def test_a_batch_of_changed_conversations_travels_as_one_message_and_arrives_as_
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     client_a = session_clients.client_a
-    token = events.stream_token(user_id=1, client_id=client_a.pk)
     pubsub = events._redis().pubsub()
     pubsub.subscribe(events.channel(client_a.pk))
-    found: list[str] = []
-    ready = threading.Event()
-    reader = threading.Thread(
-        target=read_events,
-        args=(f"{live_stream_server}/live/{client_a.pk}/?token={token}", found, ready, 3),
-    )
-    reader.start()
-    assert ready.wait(10)
+    reader, found = start_reading(live_stream_server, client_a.pk, wanted=3)
     # The stream subscribes after it answers: wait until it is listening too.
     deadline = timezone.now() + dt.timedelta(seconds=10)
     while events._redis().pubsub_numsub(events.channel(client_a.pk))[0][1] < 2:
