@@ -148,6 +148,14 @@ def start_processes(
     }
 
 
+def wait_for_answers(*ports: int) -> None:
+    """Until each server answers an HTTP request (any status), as `make run` waits."""
+    from run import wait_for  # bin/, on the path since start_processes
+
+    for port in ports:
+        wait_for(f"http://127.0.0.1:{port}/", seconds=60)
+
+
 def wait_for_worker(env: dict[str, str]) -> None:
     """Until the Celery worker answers a ping. On a fresh checkout it first makes the
     language model in a helper process (inbox/analysis/language.py, several seconds), whose
@@ -372,17 +380,47 @@ def rss_mb(pid: int) -> float:
 
 def cpu_seconds(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, float]:
     """CPU time (user and system) used so far by each of the app's processes with their
-    children, and by this one (the senders): where the cores went during the send."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    children, by this one (the senders) and by PostgreSQL when it runs on this machine:
+    where the cores went during the send."""
     used = {"senders": sum(os.times()[:2])}
     for name, process in processes.items():
         used[name] = 0.0
         for one in with_children(process.pid):
             with contextlib.suppress(OSError):
-                # utime and stime, the 14th and 15th fields (the name may hold spaces).
-                fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+                used[name] += _stat_cpu(one)[0]
+    database = database_cpu_seconds()
+    if database is not None:
+        used["postgres"] = database
     return used
+
+
+def _stat_cpu(pid: int | str) -> tuple[float, float, str]:
+    """(its own CPU seconds, its reaped children's, its name) from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    name, rest = stat.split("(", 1)[1].rsplit(")", 1)  # the name may hold spaces
+    fields = rest.split()  # utime, stime, cutime, cstime are the 14th to 17th of the line
+    ticks = os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    return own, (int(fields[13]) + int(fields[14])) / ticks, name
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL server processes of this machine, with the
+    sessions that ended meanwhile (their postmaster reaped them), or None when none can be
+    read here (a server elsewhere, or another user's processes without root). The whole
+    server: anything else it serves at the time counts too."""
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            own, reaped, name = _stat_cpu(entry.name)
+        except (OSError, ValueError, IndexError):
+            continue
+        if name == "postgres":
+            total += own + reaped
+            found = True
+    return total if found else None
 
 
 class MemorySampler(threading.Thread):
@@ -408,6 +446,28 @@ def any_pending(cursor: psycopg.Cursor[Any]) -> bool:
         "SELECT EXISTS (SELECT 1 FROM public.clients_inboundevent WHERE status = 'pending')"
     ).fetchone()
     return bool(row and row[0])
+
+
+def wait_until_processed(
+    processes: dict[str, subprocess.Popen[bytes]],
+    expected: set[str],
+    started: float,
+    cpu_before: dict[str, float],
+) -> tuple[float, int, int, dict[str, float]]:
+    """Once no event is pending: the seconds since `started`, the duplicates and the lost,
+    and the milliseconds of CPU per event each process used since `cpu_before`."""
+    with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
+        cursor = conn.cursor()
+        deadline = time.monotonic() + 1800
+        while any_pending(cursor) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        end_to_end = time.perf_counter() - started
+        cpu_per_event = {
+            name: round((seconds - cpu_before[name]) * 1000 / len(expected), 3)
+            for name, seconds in cpu_seconds(processes).items()
+        }
+        duplicates, lost = check_interactions(cursor, expected)
+    return end_to_end, duplicates, lost, cpu_per_event
 
 
 def check_interactions(cursor: psycopg.Cursor[Any], expected: set[str]) -> tuple[int, int]:
@@ -482,12 +542,14 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
         queries[0] += 1
         return execute(sql, params, many, context)
 
+    database_started = database_cpu_seconds()
     started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
         for start in range(0, len(event_ids), BATCH_LIMIT):
             process(event_ids=event_ids[start : start + BATCH_LIMIT])
     seconds = time.perf_counter() - started
     own_cpu = time.process_time() - cpu_started
+    database_ended = database_cpu_seconds()
     batches = -(-len(event_ids) // BATCH_LIMIT)
     figures = {
         "events": len(event_ids),
@@ -495,6 +557,13 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
         "ms_per_event": round(seconds * 1000 / len(event_ids), 3),
         # This process's own CPU (Python, the driver): the rest of the time is PostgreSQL's.
         "python_ms_per_event": round(own_cpu * 1000 / len(event_ids), 3),
+        # PostgreSQL's CPU meanwhile (its WAL writer and checkpointer included); null when
+        # its processes cannot be read here.
+        "postgres_ms_per_event": (
+            round((database_ended - database_started) * 1000 / len(event_ids), 3)
+            if database_started is not None and database_ended is not None
+            else None
+        ),
         "queries_per_batch": round(queries[0] / batches, 1),
     }
     for key, value in figures.items():
@@ -546,6 +615,9 @@ def main() -> None:
     try:
         wait_for_port(port)
         wait_for_port(webhook_port)
+        # Until the servers answer (gunicorn binds its port before its workers have booted,
+        # and their start counted as sending time) and the worker answers a ping.
+        wait_for_answers(port, webhook_port)
         if "worker" in processes:
             wait_for_worker(env)
         sampler.start()
@@ -557,15 +629,11 @@ def main() -> None:
             for name, seconds in cpu_seconds(processes).items()
         }
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
-        end_to_end, duplicates, lost = None, None, None
+        end_to_end, duplicates, lost, cpu_per_event = None, None, None, None
         if not args.receiver_only:
-            with psycopg.connect(dbname=DATABASE, autocommit=True, **db_params()) as conn:
-                cursor = conn.cursor()
-                deadline = time.monotonic() + 1800
-                while any_pending(cursor) and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                end_to_end = time.perf_counter() - started
-                duplicates, lost = check_interactions(cursor, expected)
+            end_to_end, duplicates, lost, cpu_per_event = wait_until_processed(
+                processes, expected, started, cpu_before
+            )
     finally:
         sampler.running = False
         for process in processes.values():
@@ -588,9 +656,13 @@ def main() -> None:
         # The largest of the two web processes: pages (gunicorn) and webhooks (uvicorn).
         "web_rss_mb": round(max(sampler.peak["web"], sampler.peak["webhooks"]), 1),
         "worker_rss_mb": round(sampler.peak["worker"], 1) if "worker" in sampler.peak else None,
-        # Cores each process used while the deliveries were sent (the rest went to
-        # PostgreSQL and the system): the machine has 2.
+        # Cores each process used while the deliveries were sent, PostgreSQL's whole server
+        # included when it runs here (the rest went to Redis and the system): the machine
+        # has 2.
         "cores_during_send": cpu_during_send,
+        # Milliseconds of CPU per event from the first delivery until the last event was
+        # processed, by the same processes: what the end-to-end rate is made of.
+        "cpu_ms_per_event": cpu_per_event,
         "floor_events_per_s": round(floor, 1),
         "ratio_to_floor": round(events_per_s / floor, 3) if events_per_s else None,
     }
