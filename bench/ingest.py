@@ -463,7 +463,7 @@ def wait_until_processed(
             time.sleep(0.2)
         end_to_end = time.perf_counter() - started
         cpu_per_event = {
-            name: round((seconds - cpu_before[name]) * 1000 / len(expected), 3)
+            name: round((seconds - cpu_before.get(name, seconds)) * 1000 / len(expected), 3)
             for name, seconds in cpu_seconds(processes).items()
         }
         duplicates, lost = check_interactions(cursor, expected)
@@ -625,7 +625,7 @@ def main() -> None:
         cpu_before = cpu_seconds(processes)
         latencies, failures, send_seconds = send_all(webhook_port, bodies, args.senders)
         cpu_during_send = {
-            name: round((seconds - cpu_before[name]) / send_seconds, 2)
+            name: round((seconds - cpu_before.get(name, seconds)) / send_seconds, 2)
             for name, seconds in cpu_seconds(processes).items()
         }
         print(f"sent in {send_seconds:.1f} s ({failures} not acknowledged)", flush=True)
