@@ -20,7 +20,9 @@ Default: 100,000 events, 8 senders. `--quick`: 20,000 events. `--receiver-only`:
 so the acknowledgements have the cores to themselves (end-to-end figures null).
 `--processing-only`: no servers; the events stored directly, then processed in this process
 as the worker does, in batches of 500 (events/s, ms per event and how much of it was this
-process's own CPU, queries per batch). Last line: one JSON object.
+process's own CPU, queries per batch). `--count-instructions`: the processing of 2,000
+events counted in CPU instructions under valgrind (callgrind), which the machine's load does
+not move: for comparing two versions of the code. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import hmac
 import json
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -516,17 +520,12 @@ def measure_floor(rows: list[tuple[str, str, str]]) -> float:
         return len(rows) / (time.perf_counter() - started)
 
 
-def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
-    """The processing alone, with the machine to itself: the deliveries' events stored as
-    the receiver stores them (nothing queued), then processed as the worker's task does."""
-    os.environ.update(env)
-    import django
-
-    django.setup()
+def store_directly(bodies: list[bytes]) -> list[int]:
+    """The deliveries' events stored as the receiver stores them, nothing queued (Django
+    must be set up); their ids."""
     from django.db import connection
 
-    from clients.services import BATCH_LIMIT, STORE_INBOUND_SQL, inbound_rows
-    from clients.services import process_inbound_events as process
+    from clients.services import STORE_INBOUND_SQL, inbound_rows
     from clients.webhooks.deliveries import ENDPOINTS
 
     event_ids: list[int] = []
@@ -536,6 +535,88 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
                 STORE_INBOUND_SQL, [inbound_rows(ENDPOINTS["meta"].split(json.loads(body)))]
             )
             event_ids += [row[0] for row in cursor.fetchall()]
+    return event_ids
+
+
+INSTRUCTION_EVENTS = 2_000
+
+
+def count_processing_instructions(env: dict[str, str]) -> None:
+    """The worker's processing counted in CPU instructions (valgrind's callgrind), which the
+    machine's load does not move, unlike timings (10% between runs here): to compare two
+    versions of the code. Two runs of INSTRUCTION_EVENTS events, storing only and storing
+    then processing; the difference is the processing. Python's side only: PostgreSQL is
+    another process."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--count-instructions needs valgrind (Debian: apt-get install valgrind)")
+    totals: dict[str, int] = {}
+    for step in ("store", "process"):
+        prepare_database(env)
+        done = subprocess.run(
+            [
+                valgrind,
+                "--tool=callgrind",
+                "--cache-sim=no",
+                "--branch-sim=no",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--instructions-child",
+                step,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            sys.exit(f"valgrind did not report a count:\n{done.stderr[-2000:]}")
+        totals[step] = int(found[1])
+    processing = totals["process"] - totals["store"]
+    figures = {
+        "events": INSTRUCTION_EVENTS,
+        "processing_instructions": processing,
+        "instructions_per_event": round(processing / INSTRUCTION_EVENTS),
+    }
+    for key, value in figures.items():
+        print(f"{key:>24}: {value}")
+    print(json.dumps(figures))
+
+
+def instructions_child(env: dict[str, str], step: str) -> None:
+    """One run of count_processing_instructions, under valgrind."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from clients.services import BATCH_LIMIT, process_inbound_events
+    from inbox.analysis import analyze
+
+    # Loaded in both runs, so that the difference is the processing alone.
+    analyze("The model and the lexicons, loaded before counting.", fallback_language="en")
+    bodies, _ = build_deliveries(INSTRUCTION_EVENTS)
+    event_ids = store_directly(bodies)
+    if step == "process":
+        for start in range(0, len(event_ids), BATCH_LIMIT):
+            process_inbound_events(event_ids=event_ids[start : start + BATCH_LIMIT])
+
+
+def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
+    """The processing alone, with the machine to itself: the deliveries' events stored as
+    the receiver stores them (nothing queued), then processed as the worker's task does."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from clients.services import BATCH_LIMIT
+    from clients.services import process_inbound_events as process
+
+    event_ids = store_directly(bodies)
     queries = [0]
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -571,7 +652,7 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
     print(json.dumps(figures))
 
 
-def main() -> None:
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -590,11 +671,31 @@ def main() -> None:
         help="no servers: store the events straight away, then time the worker's "
         "process_inbound_events in this process, in batches of 500",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--count-instructions",
+        action="store_true",
+        help=f"no servers, no timings: the worker's processing of {INSTRUCTION_EVENTS:,} "
+        "events counted in CPU instructions under valgrind, to compare two versions of the "
+        "code on a machine whose timings move (about 2 minutes)",
+    )
+    parser.add_argument(
+        "--instructions-child", choices=["store", "process"], help=argparse.SUPPRESS
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_arguments()
     events = args.events or (20_000 if args.quick else 100_000)
 
     env = bench_env()
     os.environ.update({k: v for k, v in env.items() if k.startswith("PARLEY_")})
+    if args.instructions_child:
+        instructions_child(env, args.instructions_child)
+        return
+    if args.count_instructions:
+        count_processing_instructions(env)
+        return
     print(f"Preparing {DATABASE}…", flush=True)
     prepare_database(env)
     bodies, expected = build_deliveries(events)
