@@ -38,6 +38,7 @@ from inbox.models import SEARCH_VECTOR_SQL, AutoReplyRule, Contact, Conversation
 from inbox.services import (
     REPLYABLE_KINDS,
     contact_facts,
+    current_client_language,
     escalate,
     follows_parent,
     ingest_interaction,
@@ -153,8 +154,10 @@ def _held(keys: set[tuple[str, str]]) -> list[tuple[str, str, int, str]]:
 def _ingest_new(fresh: list[_New]) -> None:
     # Read every message first: the upserts below lock rows other batches may want (a
     # post's engagement thread) until the commit, so the CPU-heavy part goes before them.
+    client_language = current_client_language()
     for item in fresh:
-        item.fields = new_interaction_fields(item.normalized, read_message(item.normalized))
+        reading = read_message(item.normalized, client_language=client_language)
+        item.fields = new_interaction_fields(item.normalized, reading)
     _upsert_contacts(fresh)
     _number_interactions(fresh)
     threads = _upsert_conversations(fresh)

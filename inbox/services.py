@@ -151,12 +151,21 @@ def escalate(interaction: Interaction, rules: list[EscalationRule] | None = None
         interaction.save(update_fields=["needs_reply"])
 
 
-def read_message(normalized: NormalizedInteraction) -> Analysis | None:
-    """The analysis of an inbound message's text; None when there is nothing to read."""
+def read_message(
+    normalized: NormalizedInteraction, *, client_language: str | None = None
+) -> Analysis | None:
+    """The analysis of an inbound message's text; None when there is nothing to read. Too
+    little text to tell its language takes the client's (`client_language`, else read from
+    the current schema's client: a batch passes it once rather than looking it up through
+    Django's connection proxy per message)."""
     if not normalized.text.strip():
         return None
-    client = getattr(connection, "tenant", None)
-    return analyze(normalized.text, fallback_language=getattr(client, "default_language", "en"))
+    return analyze(normalized.text, fallback_language=client_language or current_client_language())
+
+
+def current_client_language() -> str:
+    """The default language of the client whose schema is active ("en" outside one)."""
+    return getattr(getattr(connection, "tenant", None), "default_language", "en")
 
 
 def _analysis_fields(reading: Analysis | None) -> dict[str, object]:
