@@ -311,10 +311,17 @@ def _lock_pending(event_ids: list[int]) -> list[_Locked]:
         cursor.execute(LOCK_EVENTS_SQL, [event_ids])
         rows = cursor.fetchall()
     return [
-        _Locked(pk, platform, account, orjson.loads(payload))
+        _Locked(pk, platform, account, _decoded(payload))
         for pk, platform, account, payload, status in rows
         if status == InboundEvent.Status.PENDING
     ]
+
+
+def _decoded(payload: str) -> Any:
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:  # what jsonb stores and orjson refuses, e.g. 1e400
+        return json.loads(payload)
 
 
 def _settle(event_id: int, status: str, last_error: str = "") -> None:

@@ -269,3 +269,27 @@ def test_a_failing_batch_falls_back_to_one_by_one_and_parks_only_the_bad_event(
     failed = InboundEvent.objects.get(pk=bad[0])
     assert (failed.status, failed.attempts) == ("pending", 1)
     assert "does not exist" in failed.last_error, failed.last_error
+
+
+def test_a_payload_number_orjson_refuses_is_still_read_by_the_batch(
+    cast: Cast,
+    session_clients: SessionClients,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        stored = store_inbound_events(split_delivery(deliveries(PAGE_A)[0]))
+    # jsonb keeps any number; orjson refuses one beyond a double (the batch decodes with it).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE clients_inboundevent SET payload = jsonb_set(payload, '{extra}', '1e400')"
+            " WHERE id = ANY(%s)",
+            [stored],
+        )
+    with django_capture_on_commit_callbacks(execute=False):
+        process_inbound_events(event_ids=stored)
+
+    assert set(InboundEvent.objects.filter(pk__in=stored).values_list("status", flat=True)) == {
+        "processed"
+    }
+    assert "one by one" not in caplog.text  # the batch itself read them
