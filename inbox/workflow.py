@@ -56,22 +56,14 @@ class WorkflowError(ValueError):
 
 def refresh_conversation(conversation_id: int) -> None:
     """Recompute what the inbox shows about a conversation from its inbound messages (the
-    latest one, whether anything still needs a reply), then sync its work item."""
-    refresh_conversations([conversation_id])
-
-
-def refresh_conversations(conversation_ids: list[int]) -> None:
-    """`refresh_conversation` for many at once, in a fixed number of queries."""
-    ids = sorted(set(conversation_ids))
-    if not ids:
-        return
+    latest one, whether anything still needs a reply), then sync its work item. (Batch
+    ingestion writes the conversations it touches itself: inbox/ingest.py.)"""
     with connection.cursor() as cursor:
-        # In id order, so concurrent batches lock rows in the same order.
         cursor.execute(
-            "SELECT id FROM inbox_conversation WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids]
+            "SELECT id FROM inbox_conversation WHERE id = %s FOR UPDATE", [conversation_id]
         )
-    update_list_fields(ids)
-    sync_work_items(ids)
+    update_list_fields([conversation_id])
+    sync_work_items([conversation_id])
 
 
 def update_list_fields(
