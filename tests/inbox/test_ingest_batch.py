@@ -205,9 +205,10 @@ def test_a_batch_takes_a_fixed_number_of_queries(
         small = comments(0, 5)
         # Which events are pending (and which need a fetch); lock and read the events (its
         # own, then others pending), the accounts; per client: the schema switch, what is
-        # known already, contacts, parents, conversations, interactions, escalation rules,
-        # the refresh (lock, list fields and search documents), work items, automation
-        # rules; the events' outcome; back to public. The same for 5 events as for 200.
+        # known already, contacts, the interactions' ids, parents, conversations (and those
+        # found, with their list fields), interactions, escalation rules, work items,
+        # automation rules; the events' outcome; back to public. The same for 5 events as
+        # for 200.
         with django_assert_max_num_queries(18) as few:
             process_inbound_events(event_ids=small)
         large = comments(100, 200)
