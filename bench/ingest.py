@@ -153,7 +153,8 @@ def start_processes(
 
 
 def wait_for_answers(*ports: int) -> None:
-    """Until each server answers an HTTP request (any status), as `make run` waits."""
+    """Until each server answers an HTTP request (any status; a refused connection is
+    tried again), as `make run` waits."""
     from run import wait_for  # bin/, on the path since start_processes
 
     for port in ports:
@@ -175,17 +176,6 @@ def wait_for_worker(env: dict[str, str]) -> None:
         if app.control.ping(timeout=0.5):
             return
     raise RuntimeError("The Celery worker did not answer a ping within 120 s")
-
-
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the web server did not start")
 
 
 # --- Deliveries ------------------------------------------------------------------------------
@@ -714,8 +704,6 @@ def main() -> None:
     )
     sampler = MemorySampler(processes)
     try:
-        wait_for_port(port)
-        wait_for_port(webhook_port)
         # Until the servers answer (gunicorn binds its port before its workers have booted,
         # and their start counted as sending time) and the worker answers a ping.
         wait_for_answers(port, webhook_port)
