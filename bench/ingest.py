@@ -95,7 +95,7 @@ def prepare_database(env: dict[str, str]) -> None:
     manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
     script = f"""
 from accounts.models import Agency
-from clients.models import Client, InboundEvent, WorkItem
+from clients.models import Client, InboundDelivery, InboundEvent, WorkItem
 from clients.services import connect_account, create_client
 from django.db import connection
 agency, _ = Agency.objects.get_or_create(slug="bench", defaults={{"name": "Bench"}})
@@ -109,7 +109,8 @@ with connection.cursor() as cursor:
     names = [f'{{client.schema_name}}."{{t}}"' for t in tables]
     # TRUNCATE, not DELETE: deleted rows stay in the table and its indexes until a vacuum,
     # and a server without autovacuum would measure each run on a bigger, slower table.
-    names += [f"public.{{InboundEvent._meta.db_table}}", f"public.{{WorkItem._meta.db_table}}"]
+    shared = (InboundDelivery, InboundEvent, WorkItem)
+    names += [f"public.{{model._meta.db_table}}" for model in shared]
     cursor.execute("TRUNCATE " + ", ".join(names) + " CASCADE")
 """
     # No ANALYZE after it: statistics of empty tables make the planner choose sequential
@@ -432,12 +433,14 @@ class MemorySampler(threading.Thread):
 
 
 def any_pending(cursor: psycopg.Cursor[Any]) -> bool:
-    """From the partial index of pending events, stopping at the first: the progress check
-    must cost the machine next to nothing. (Counting them visited every pending row, five
-    times a second, on the cores the app is measured on: under a backlog of 100,000 it was
-    one of PostgreSQL's busiest statements.)"""
+    """Whether received deliveries wait to be split or events to be processed: from the
+    partial index of pending events (and the small table of deliveries), stopping at the
+    first: the progress check must cost the machine next to nothing. (Counting them visited
+    every pending row, five times a second, on the cores the app is measured on: under a
+    backlog of 100,000 it was one of PostgreSQL's busiest statements.)"""
     row = cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM public.clients_inboundevent WHERE status = 'pending')"
+        " OR EXISTS (SELECT 1 FROM public.clients_inbounddelivery)"
     ).fetchone()
     return bool(row and row[0])
 

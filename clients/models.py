@@ -159,6 +159,34 @@ class InboundEvent(models.Model):
         return f"{self.platform}:{self.account_external_id}:{self.dedupe_key} ({self.status})"
 
 
+class InboundDelivery(models.Model):
+    """Webhook deliveries the receiver acknowledged, waiting to become InboundEvents.
+
+    The webhook receiver (clients/webhooks/receiver.py) checks and splits every delivery
+    before answering, as the Django views do, but stores the events of the deliveries of one
+    group commit as a single row: their STORE_INBOUND_SQL document, as text. Storing an event
+    row by row cost PostgreSQL its whole batched-insert floor per event (~40 us here), more
+    CPU per delivery than everything else on the acknowledgement's path; one row of text per
+    commit costs a small fraction of it. A worker then turns rows into InboundEvents with one
+    statement that also deletes them (`services.split_inbound_deliveries`): an event is in
+    exactly one of the two tables at any moment, and nothing is lost between them.
+
+    A row that cannot be split (PostgreSQL refuses its document) keeps its `last_error` and
+    waits for an operator (clients.views.inbound_event_list), never silently dropped."""
+
+    # The events document (`services.inbound_rows`): parsed by PostgreSQL only when split.
+    events = models.TextField()
+    event_count = models.PositiveIntegerField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "inbound deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event_count} events received {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ApprovalLink(models.Model):
     """A single-use, expiring link that lets one person decide on one reply by e-mail.
 

@@ -11,14 +11,14 @@ from typing import Any, NamedTuple
 
 import orjson
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Agency
 from clients.crypto import decrypt_token, encrypt_token
-from clients.models import Client, ConnectedAccount, Domain, InboundEvent
+from clients.models import Client, ConnectedAccount, Domain, InboundDelivery, InboundEvent
 from clients.platforms import ACCOUNT_PLATFORM_OF_EVENT, get_connector, normalize_all
 from clients.platforms.base import (
     NormalizedInteraction,
@@ -151,6 +151,97 @@ def inbound_rows(events: Sequence[SplitEvent]) -> str:
 def joined_rows(documents: Sequence[str]) -> str:
     """Several `inbound_rows` documents as one (a group commit stores many deliveries)."""
     return "[" + ",".join(document[1:-1] for document in documents if document != "[]") + "]"
+
+
+# The webhook receiver's storing: the deliveries of one group commit as one row of text
+# (InboundDelivery says why), which `split_inbound_deliveries` turns into events.
+STAGE_DELIVERIES_SQL = f"""
+    INSERT INTO public.{InboundDelivery._meta.db_table}
+        (events, event_count, last_error, received_at)
+    VALUES (%s, %s, '', now())
+    RETURNING id
+"""  # noqa: S608 - the table name comes from the model; the values are parameters
+
+# Deleting the rows and inserting their events is one statement, so one commit: an event is
+# in exactly one of the two tables. The events keep the time their delivery was received.
+# Rows already split (a task run twice, the sweep beside it) or parked are not there to take.
+SPLIT_DELIVERIES_SQL = f"""
+    WITH taken AS (
+        DELETE FROM public.{InboundDelivery._meta.db_table}
+        WHERE id = ANY(%s) AND last_error = ''
+        RETURNING id, events, received_at
+    )
+    INSERT INTO public.{InboundEvent._meta.db_table}
+        (platform, account_external_id, dedupe_key, payload, status, attempts, last_error,
+         received_at)
+    SELECT e.platform, e.account, e.dedupe_key, e.payload, 'pending', 0, '', taken.received_at
+    FROM (SELECT * FROM taken ORDER BY id) AS taken,
+        ROWS FROM (
+            jsonb_to_recordset(taken.events::jsonb)
+                AS (platform text, account text, dedupe_key text, payload jsonb)
+        ) WITH ORDINALITY AS e(platform, account, dedupe_key, payload, n)
+    ORDER BY taken.id, e.n
+    ON CONFLICT ON CONSTRAINT inbound_event_unique_delivery DO NOTHING
+    RETURNING id
+"""  # noqa: S608 - the table names come from the models; the ids are a parameter
+
+
+def split_inbound_deliveries(delivery_ids: Sequence[int]) -> list[int]:
+    """Turn received deliveries into pending InboundEvents; return the new events' ids, in
+    the order they arrived. Events already stored (a platform's retry) are skipped, as when
+    storing directly. If PostgreSQL refuses the rows together, each is split alone, and one
+    it refuses alone is parked with the error for an operator (the rest go on)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(SPLIT_DELIVERIES_SQL, [list(delivery_ids)])
+            return sorted(row[0] for row in cursor.fetchall())
+    except DatabaseError as error:
+        if len(delivery_ids) > 1:
+            logger.warning("Splitting %d deliveries together failed; one by one", len(delivery_ids))
+            return [pk for one in delivery_ids for pk in split_inbound_deliveries([one])]
+        logger.exception("Received delivery %s cannot be split; parked", delivery_ids[0])
+        InboundDelivery.objects.filter(pk=delivery_ids[0]).update(
+            last_error=str(error).strip() or type(error).__name__
+        )
+        return []
+
+
+def process_inbound_deliveries(*, delivery_ids: Sequence[int]) -> None:
+    """Split received deliveries into events, then process those (in batches of at most
+    BATCH_LIMIT). Killed between the two steps, the events are stored and pending: the
+    stale-event sweep queues them."""
+    event_ids = split_inbound_deliveries(delivery_ids)
+    for start in range(0, len(event_ids), BATCH_LIMIT):
+        process_inbound_events(event_ids=event_ids[start : start + BATCH_LIMIT])
+
+
+def delivery_batches(
+    deliveries: Sequence[tuple[int, int]],
+) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """Received deliveries, as (id, event count), grouped for processing tasks: the groups
+    that hold at least BATCH_LIMIT events, and the deliveries left over (fewer events)."""
+    groups: list[list[int]] = []
+    group: list[tuple[int, int]] = []
+    events = 0
+    for delivery in deliveries:
+        group.append(delivery)
+        events += delivery[1]
+        if events >= BATCH_LIMIT:
+            groups.append([delivery_id for delivery_id, _ in group])
+            group, events = [], 0
+    return groups, group
+
+
+def schedule_delivery_processing(delivery_ids: Sequence[int]) -> None:
+    """Queue `process_inbound_deliveries` for received deliveries (the webhook receiver
+    publishes after its commit, so nothing here waits for one)."""
+    from clients.tasks import process_inbound_deliveries_task
+
+    if delivery_ids:
+        process_inbound_deliveries_task.apply_async(
+            (list(delivery_ids),),
+            argsrepr=f"[{len(delivery_ids)} deliveries from {delivery_ids[0]}]",
+        )
 
 
 @transaction.atomic
@@ -460,6 +551,19 @@ def replay_inbound_events(*, event_ids: list[int] | None) -> int:
         status=InboundEvent.Status.PENDING, attempts=0, processed_at=None
     )
     schedule_processing(ids, on_commit=True)
+    return len(ids)
+
+
+def replay_inbound_deliveries(*, delivery_ids: list[int] | None) -> int:
+    """Split received deliveries parked by `split_inbound_deliveries` again (all of them when
+    `delivery_ids` is None), once their cause is fixed. Events already stored are skipped."""
+    parked = InboundDelivery.objects.exclude(last_error="")
+    if delivery_ids is not None:
+        parked = parked.filter(pk__in=delivery_ids)
+    ids = list(parked.order_by("id").values_list("id", flat=True)[:10_000])
+    InboundDelivery.objects.filter(pk__in=ids).update(last_error="")
+    for one in ids:  # alone: the one PostgreSQL still refuses is parked again by itself
+        transaction.on_commit(functools.partial(schedule_delivery_processing, [one]))
     return len(ids)
 
 

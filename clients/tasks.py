@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from clients import services
-from clients.models import ConnectedAccount, InboundEvent
+from clients.models import ConnectedAccount, InboundDelivery, InboundEvent
 from clients.platforms import POLLING_PLATFORMS
 
 logger = logging.getLogger(__name__)
@@ -24,20 +24,41 @@ def process_inbound_events_task(event_ids: list[int]) -> None:
     services.process_inbound_events(event_ids=event_ids)
 
 
+@shared_task(
+    name="clients.process_inbound_deliveries", queue="ingest", soft_time_limit=120, time_limit=150
+)
+def process_inbound_deliveries_task(delivery_ids: list[int]) -> None:
+    services.process_inbound_deliveries(delivery_ids=delivery_ids)
+
+
 @shared_task(name="clients.requeue_stale_inbound_events", queue="scheduled", time_limit=60)
 def requeue_stale_inbound_events_task() -> int:
-    """The safety net behind "acknowledged means stored": anything still pending is retried."""
+    """The safety net behind "acknowledged means stored": anything still pending is retried,
+    received deliveries not yet split as well as events not yet processed."""
+    stale_before = timezone.now() - STALE_AFTER
+    stale_deliveries = list(
+        InboundDelivery.objects.filter(last_error="", received_at__lt=stale_before)
+        .order_by("id")
+        .values_list("id", "event_count")[:REQUEUE_BATCH]
+    )
+    full, rest = services.delivery_batches(stale_deliveries)
+    for group in [*full, [delivery_id for delivery_id, _ in rest]]:
+        services.schedule_delivery_processing(group)
     stale_ids = list(
         InboundEvent.objects.filter(
-            status=InboundEvent.Status.PENDING, received_at__lt=timezone.now() - STALE_AFTER
+            status=InboundEvent.Status.PENDING, received_at__lt=stale_before
         )
         .order_by("received_at")
         .values_list("id", flat=True)[:REQUEUE_BATCH]
     )
-    if stale_ids:
-        logger.info("Re-queueing %d stale inbound events", len(stale_ids))
-        services.schedule_processing(stale_ids, on_commit=False)
-    return len(stale_ids)
+    if stale_ids or stale_deliveries:
+        logger.info(
+            "Re-queueing %d stale received deliveries and %d stale inbound events",
+            len(stale_deliveries),
+            len(stale_ids),
+        )
+    services.schedule_processing(stale_ids, on_commit=False)
+    return len(stale_deliveries) + len(stale_ids)
 
 
 @shared_task(name="clients.poll_accounts", queue="scheduled", time_limit=60)

@@ -16,6 +16,11 @@ urlpatterns = [
         views.inbound_event_replay,
         name="inbound-event-replay",
     ),
+    path(
+        "agency/inbound-deliveries/<int:delivery_id>/replay/",
+        views.inbound_delivery_replay,
+        name="inbound-delivery-replay",
+    ),
     path("agency/saved-replies/", views.agency_saved_replies, name="agency-saved-replies"),
     path(
         "agency/saved-replies/<int:saved_reply_id>/delete/",

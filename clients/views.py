@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -18,9 +20,14 @@ from accounts.selectors import (
 )
 from clients.forms import AgencySavedReplyForm, ClientForm
 from clients.http import AuthenticatedRequest
-from clients.models import AgencySavedReply, InboundEvent
+from clients.models import AgencySavedReply, InboundDelivery, InboundEvent
 from clients.queue import QueueFilterForm, list_queue
-from clients.services import ClientSlugTaken, create_client, replay_inbound_events
+from clients.services import (
+    ClientSlugTaken,
+    create_client,
+    replay_inbound_deliveries,
+    replay_inbound_events,
+)
 from config.views import page_not_found
 
 
@@ -78,26 +85,43 @@ def inbound_event_list(request: AuthenticatedRequest) -> HttpResponse:
     events = InboundEvent.objects.filter(
         status__in=[InboundEvent.Status.UNROUTABLE, InboundEvent.Status.FAILED]
     ).order_by("-received_at")[:200]
-    return render(request, "clients/inbound_event_list.html", {"events": events})
+    deliveries = InboundDelivery.objects.exclude(last_error="").order_by("-received_at")[:200]
+    return render(
+        request,
+        "clients/inbound_event_list.html",
+        {"events": events, "deliveries": deliveries},
+    )
 
 
 @require_POST
 @login_required
 def inbound_event_replay(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
-    return _replay(request, [event_id])
+    return _replay(request, lambda: replay_inbound_events(event_ids=[event_id]), one=True)
+
+
+@require_POST
+@login_required
+def inbound_delivery_replay(request: AuthenticatedRequest, delivery_id: int) -> HttpResponse:
+    return _replay(request, lambda: replay_inbound_deliveries(delivery_ids=[delivery_id]), one=True)
 
 
 @require_POST
 @login_required
 def inbound_event_replay_all(request: AuthenticatedRequest) -> HttpResponse:
-    return _replay(request, None)
+    return _replay(
+        request,
+        lambda: replay_inbound_events(event_ids=None)
+        + replay_inbound_deliveries(delivery_ids=None),
+        one=False,
+    )
 
 
-def _replay(request: AuthenticatedRequest, event_ids: list[int] | None) -> HttpResponse:
+def _replay(request: AuthenticatedRequest, replay: Callable[[], int], *, one: bool) -> HttpResponse:
+    """Staff only; replaying one that is not parked (or not there) is a 404."""
     if not request.user.is_staff:
         return page_not_found(request)
-    replayed = replay_inbound_events(event_ids=event_ids)
-    if event_ids is not None and not replayed:
+    replayed = replay()
+    if one and not replayed:
         return page_not_found(request)
     messages.success(
         request,

@@ -1,6 +1,7 @@
 """Acknowledged means stored, even when the worker dies: a real Celery worker is killed with
 SIGKILL in the middle of ingesting, another one takes over, and every event becomes exactly
-one interaction."""
+one interaction. Half the deliveries arrive as the webhook receiver stores them (InboundDelivery
+rows, split by the worker), half as the Django views and pollers do (InboundEvents)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from clients.models import InboundEvent, WorkItem
+from clients.models import InboundDelivery, InboundEvent, WorkItem
 from clients.platforms.meta import split_delivery
-from clients.services import store_inbound_events
+from clients.services import (
+    STAGE_DELIVERIES_SQL,
+    inbound_rows,
+    schedule_delivery_processing,
+    store_inbound_events,
+)
 from clients.tasks import requeue_stale_inbound_events_task
 from config.celery import app as celery_app
 from inbox.models import Conversation, Interaction
@@ -63,7 +70,13 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     try:
         with django_db_blocker.unblock():
             for number in range(DELIVERIES):  # acknowledged: committed, tasks on the broker
-                store_inbound_events(split_delivery(delivery(number)))
+                events = split_delivery(delivery(number))
+                if number % 2:
+                    store_inbound_events(events)
+                    continue
+                with connection.cursor() as cursor:  # what the receiver's commit does
+                    cursor.execute(STAGE_DELIVERIES_SQL, [inbound_rows(events), len(events)])
+                    schedule_delivery_processing([cursor.fetchone()[0]])
 
             def processed() -> int:
                 return InboundEvent.objects.filter(
@@ -81,6 +94,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
             InboundEvent.objects.filter(account_external_id=LIVE_PAGE, status="pending").update(
                 received_at=timezone.now() - dt.timedelta(minutes=5)
             )
+            InboundDelivery.objects.update(received_at=timezone.now() - dt.timedelta(minutes=5))
             second = start_worker(simulator, f"test-crash-b-{os.getpid()}", tmp_path / "b.log")
             try:
 
@@ -96,6 +110,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
             assert not InboundEvent.objects.filter(
                 account_external_id=LIVE_PAGE, status__in=["failed", "pending"]
             ).exists()
+            assert not InboundDelivery.objects.exists()
             with tenant_context(live_world.client):
                 assert Interaction.objects.count() == total
                 assert Interaction.objects.values("external_id").distinct().count() == total

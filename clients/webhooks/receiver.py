@@ -7,9 +7,9 @@ acknowledgement gets its own process, like the live-update streams (inbox/live/a
 request is checked and answered exactly as the Django views answer it (deliveries.py decides
 both); what differs is the storing. An acknowledgement still waits until its events are
 committed, but the deliveries that arrive while a commit is in flight are stored together by
-the next one (group commit): one INSERT and one WAL flush for many deliveries, and a
-processing task per 200 ms or 500 events instead of one per request. bench/ingest.py measures
-it.
+the next one (group commit): one row and one WAL flush for many deliveries (an InboundDelivery,
+which a worker splits into InboundEvents; clients/models.py says why), and a processing task
+per 200 ms or 500 events instead of one per request. bench/ingest.py measures it.
 
 If storing fails (PostgreSQL down or restarting) the answer is 503 and nothing is
 acknowledged: the platform sends the delivery again. If publishing the processing task fails
@@ -43,10 +43,11 @@ from django.conf import settings  # noqa: E402
 
 from clients.services import (  # noqa: E402
     BATCH_LIMIT,
-    STORE_INBOUND_SQL,
+    STAGE_DELIVERIES_SQL,
+    delivery_batches,
     inbound_rows,
     joined_rows,
-    schedule_processing,
+    schedule_delivery_processing,
 )
 from clients.webhooks import deliveries  # noqa: E402
 
@@ -84,26 +85,31 @@ def _conninfo() -> str:
     return make_conninfo("", **{key: value for key, value in parts.items() if value})
 
 
+# A delivery waiting for its commit: its events document, how many events, its answer.
+Waiting = tuple[str, int, "asyncio.Future[None]"]
+
+
 class GroupCommit:
-    """Stores the events of concurrent deliveries in shared commits, on one connection.
+    """Stores the events of concurrent deliveries in shared commits, on one connection, as
+    one InboundDelivery row per commit (clients/models.py says why).
 
     `store` returns once the events are committed; while one commit runs, the deliveries
     arriving meanwhile wait together for the next."""
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
+        self._waiting: list[Waiting] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._publisher = Publisher()
 
-    async def store(self, rows: str) -> None:
-        """Return once `rows` (an `inbound_rows` document) is committed; raise NotStored if
-        its commit failed."""
+    async def store(self, rows: str, event_count: int) -> None:
+        """Return once `rows` (an `inbound_rows` document of `event_count` events) is
+        committed; raise NotStored if its commit failed."""
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever())
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((rows, future))
+        self._waiting.append((rows, event_count, future))
         self._wake.set()
         await future
 
@@ -122,8 +128,9 @@ class GroupCommit:
             if batch:
                 await self._commit(batch)
 
-    async def _commit(self, batch: list[tuple[str, asyncio.Future[None]]]) -> None:
-        rows = joined_rows([delivery for delivery, _ in batch])
+    async def _commit(self, batch: list[Waiting]) -> None:
+        rows = joined_rows([delivery for delivery, _, _ in batch])
+        event_count = sum(count for _, count, _ in batch)
         try:
             connection = await self._connect()
         except (psycopg.Error, OSError):
@@ -134,8 +141,8 @@ class GroupCommit:
             return
         try:
             # Autocommit: the statement's answer arrives after its commit is flushed.
-            cursor = await connection.execute(STORE_INBOUND_SQL, [rows])
-            new_ids = [row[0] for row in await cursor.fetchall()]
+            cursor = await connection.execute(STAGE_DELIVERIES_SQL, [rows, event_count])
+            stored = await cursor.fetchone()
         except Exception:  # whatever it was, these deliveries are not stored
             await self._forget_connection()
             if len(batch) > 1:
@@ -148,8 +155,8 @@ class GroupCommit:
             _settle(batch, NotStored())
             return
         _settle(batch, None)
-        if new_ids:
-            self._publisher.publish(new_ids)
+        if stored is not None:
+            self._publisher.publish(stored[0], event_count)
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         if self._connection is None or self._connection.closed:
@@ -163,9 +170,9 @@ class GroupCommit:
         self._connection = None
 
 
-def _settle(batch: list[tuple[str, asyncio.Future[None]]], error: Exception | None) -> None:
+def _settle(batch: list[Waiting], error: Exception | None) -> None:
     """Answer the deliveries waiting on a commit: stored (None), or not."""
-    for _, future in batch:
+    for _, _, future in batch:
         if future.done():  # its sender is gone
             continue
         if error is None:
@@ -175,26 +182,29 @@ def _settle(batch: list[tuple[str, asyncio.Future[None]]], error: Exception | No
 
 
 class Publisher:
-    """Queues processing tasks for committed events from a thread of its own (Celery's
-    publish blocks, and commits must not wait for it). At most one task per LINGER seconds
-    (sooner once the ids fill a batch): the first ids after a quiet spell go out at once, and
-    in a burst the ids of many commits go together, a task per BATCH_LIMIT events rather than
-    one per commit. Publishing a task costs more CPU than storing a delivery, and the events
-    are safe in the table meanwhile."""
+    """Queues processing tasks for committed deliveries from a thread of its own (Celery's
+    publish blocks, and commits must not wait for it). At most one round of tasks per LINGER
+    seconds (sooner once the deliveries fill a batch): the first commit after a quiet spell
+    goes out at once, and in a burst the rows of many commits go together, a task per
+    BATCH_LIMIT events or so rather than one per commit. Publishing a task costs more CPU
+    than storing a delivery, and the events are safe in the table meanwhile."""
 
     LINGER = 0.2
 
     def __init__(self, send: Callable[[list[int]], None] | None = None) -> None:
-        self._send = send or functools.partial(schedule_processing, on_commit=False)
-        self._ids: list[int] = []
+        self._send = send or schedule_delivery_processing
+        # (InboundDelivery id, its number of events), in the order committed.
+        self._deliveries: list[tuple[int, int]] = []
+        self._events = 0
         self._ready = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="publish", daemon=True)
         self._thread.start()
 
-    def publish(self, event_ids: list[int]) -> None:
+    def publish(self, delivery_id: int, event_count: int) -> None:
         with self._ready:
-            self._ids.extend(event_ids)
+            self._deliveries.append((delivery_id, event_count))
+            self._events += event_count
             self._ready.notify()
 
     def close(self) -> None:
@@ -207,28 +217,31 @@ class Publisher:
         published_at = -self.LINGER
         while True:
             with self._ready:
-                while not self._ids and not self._closed:
+                while not self._deliveries and not self._closed:
                     self._ready.wait()
                 deadline = published_at + self.LINGER
-                while len(self._ids) < BATCH_LIMIT and not self._closed:
+                while self._events < BATCH_LIMIT and not self._closed:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
                     self._ready.wait(left)
                 # Full batches go now, and what is left over waits for the rest of its batch
                 # (publishing it at once made a small task beside every full one).
-                cut = len(self._ids)
-                if cut >= BATCH_LIMIT and not self._closed:
-                    cut -= cut % BATCH_LIMIT
-                event_ids, self._ids = self._ids[:cut], self._ids[cut:]
-                if self._closed and not event_ids:
+                groups, rest = delivery_batches(self._deliveries)
+                if (self._closed or not groups) and rest:
+                    groups, rest = [*groups, [delivery_id for delivery_id, _ in rest]], []
+                self._deliveries, self._events = rest, sum(count for _, count in rest)
+                if self._closed and not groups:
                     return
             published_at = time.monotonic()
-            try:
-                self._send(event_ids)
-            except Exception:
-                # Stored and pending: the stale-event sweep (clients.tasks) queues them.
-                logger.exception("Queueing %d stored events failed; the sweep will", len(event_ids))
+            for group in groups:
+                try:
+                    self._send(group)
+                except Exception:
+                    # Stored: the stale-event sweep (clients.tasks) queues them.
+                    logger.exception(
+                        "Queueing %d stored deliveries failed; the sweep will", len(group)
+                    )
 
 
 @functools.cache
@@ -264,7 +277,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     answer = deliveries.answer_post(endpoint, raw, headers, query)
     if answer.events:
         try:
-            await _committer().store(inbound_rows(answer.events))
+            await _committer().store(inbound_rows(answer.events), len(answer.events))
         except NotStored:
             answer = NOT_STORED
     await _respond(send, answer)

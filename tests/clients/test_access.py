@@ -245,3 +245,27 @@ def test_operators_replay_parked_deliveries_and_nobody_else_can(
     # Already pending: nothing to replay, and an unknown id is simply not found.
     assert client.post(f"/agency/inbound-events/{parked.pk}/replay/").status_code == 404
     assert client.post("/agency/inbound-events/replay/").status_code == 302
+
+
+def test_operators_see_and_replay_a_delivery_that_could_not_be_split(
+    client: HttpClient, cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from clients.models import InboundDelivery
+
+    parked = InboundDelivery.objects.create(
+        events="[]", event_count=3, last_error="invalid input syntax for type json <b>"
+    )
+    login(client, cast.owner)
+    assert client.post(f"/agency/inbound-deliveries/{parked.pk}/replay/").status_code == 404
+    cast.owner.is_staff = True
+    cast.owner.save()
+    page = client.get("/agency/inbound-events/").content.decode()
+    assert "invalid input syntax for type json &lt;b&gt;" in page  # escaped
+    with django_capture_on_commit_callbacks(execute=False) as scheduled:
+        response = client.post(f"/agency/inbound-deliveries/{parked.pk}/replay/")
+    assert response.status_code == 302
+    parked.refresh_from_db()
+    assert parked.last_error == ""
+    assert len(scheduled) == 1
+    assert client.post(f"/agency/inbound-deliveries/{parked.pk}/replay/").status_code == 404
+    assert client.post("/agency/inbound-deliveries/999999/replay/").status_code == 404

@@ -21,10 +21,11 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client as HttpClient
 from django_tenants.utils import tenant_context
 
-from clients.models import InboundEvent
+from clients.models import InboundDelivery, InboundEvent
 from inbox.models import Interaction
 from tests.conftest import Simulator
 from tests.live import LIVE_PAGE, ROOT, LiveWorld, log_to, process_env, stop, wait_until
@@ -108,7 +109,23 @@ def post_meta(url: str, body: bytes) -> httpx.Response:
 
 
 def stored() -> int:
-    return InboundEvent.objects.filter(account_external_id=LIVE_PAGE).count()
+    """The page's distinct events committed so far: split into InboundEvents already or still
+    in the receiver's InboundDelivery rows (one statement, so one snapshot of both)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(DISTINCT dedupe_key) FROM (
+                SELECT dedupe_key FROM {InboundEvent._meta.db_table}
+                WHERE account_external_id = %(page)s
+                UNION ALL
+                SELECT e.dedupe_key FROM {InboundDelivery._meta.db_table},
+                    jsonb_to_recordset(events::jsonb) AS e(account text, dedupe_key text)
+                WHERE e.account = %(page)s
+            ) AS committed
+            """,  # noqa: S608 - table names from the models
+            {"page": LIVE_PAGE},
+        )
+        return int(cursor.fetchone()[0])
 
 
 @pytest.mark.usefixtures("celery_worker_process")

@@ -1,0 +1,132 @@
+"""Deliveries as the webhook receiver stores them (one InboundDelivery row per group commit)
+and as a worker splits them into InboundEvents: in order, a retry adds nothing, a row
+PostgreSQL refuses is parked without holding back the others, and the sweep picks up what a
+lost task left behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from clients.models import InboundDelivery, InboundEvent
+from clients.platforms.meta import split_delivery
+from clients.services import (
+    STAGE_DELIVERIES_SQL,
+    inbound_rows,
+    joined_rows,
+    process_inbound_deliveries,
+    split_inbound_deliveries,
+)
+from clients.simulator.generator import feed_comment_delivery
+from clients.tasks import requeue_stale_inbound_events_task
+from inbox.models import Interaction
+from tests.conftest import PAGE_A, Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def comments(*comment_ids: str) -> str:
+    """One delivery's events document, as the receiver builds it."""
+    events = []
+    for comment_id in comment_ids:
+        delivery = feed_comment_delivery(
+            page_id=PAGE_A,
+            author_id="6000000000000001",
+            author_name="Jane Doe",
+            message=f"Is {comment_id} available in blue?",
+            post_object_id="700000000000001",
+            comment_object_id=comment_id,
+            created_time=1717000000,
+        )
+        events += split_delivery(delivery)
+    return inbound_rows(events)
+
+
+def receive(*documents: str) -> int:
+    """Store deliveries together, exactly as the receiver's group commit does."""
+    count = sum(len(json.loads(document)) for document in documents)
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_DELIVERIES_SQL, [joined_rows(documents), count])
+        return int(cursor.fetchone()[0])
+
+
+def comment_ids(event_ids: list[int]) -> list[str]:
+    """The comments of these events, in the order of the ids."""
+    by_id = dict(InboundEvent.objects.filter(pk__in=event_ids).values_list("id", "dedupe_key"))
+    return [by_id[pk].split(":")[0].rsplit("_", 1)[-1] for pk in event_ids]
+
+
+def test_deliveries_become_pending_events_in_the_order_received(cast: Cast) -> None:
+    first = receive(comments("c1", "c2"), comments("c3"))
+    second = receive(comments("c4"))
+    received_at = InboundDelivery.objects.get(pk=first).received_at
+
+    event_ids = split_inbound_deliveries([second, first])
+
+    assert len(event_ids) == 4
+    assert comment_ids(event_ids) == ["c1", "c2", "c3", "c4"]
+    assert not InboundDelivery.objects.exists()  # split and gone, in the same commit
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {"pending"}
+    # An event keeps the time its delivery was acknowledged.
+    assert InboundEvent.objects.filter(pk=event_ids[0], received_at=received_at).exists()
+
+
+def test_a_retried_delivery_and_a_task_run_twice_create_nothing_twice(cast: Cast) -> None:
+    original = receive(comments("c1", "c2"))
+    retry = receive(comments("c1", "c2"), comments("c2", "c3"))
+
+    assert len(split_inbound_deliveries([original])) == 2
+    assert len(split_inbound_deliveries([retry])) == 1  # only c3 is new
+    assert split_inbound_deliveries([original, retry]) == []
+    assert InboundEvent.objects.count() == 3
+
+
+def test_a_row_postgresql_refuses_is_parked_and_the_others_go_on(cast: Cast, caplog: Any) -> None:
+    good = receive(comments("c1"))
+    with connection.cursor() as cursor:  # not a JSON document: what the split cannot parse
+        cursor.execute(STAGE_DELIVERIES_SQL, ['[{"platform": "facebook", ', 1])
+        refused = int(cursor.fetchone()[0])
+    later = receive(comments("c2"))
+
+    event_ids = split_inbound_deliveries([good, refused, later])
+
+    assert len(event_ids) == 2
+    parked = InboundDelivery.objects.get()
+    assert parked.pk == refused
+    assert "json" in parked.last_error.lower()
+    assert "cannot be split; parked" in caplog.text
+    # Parked rows are left to an operator: neither a task nor the sweep takes them.
+    assert split_inbound_deliveries([refused]) == []
+    InboundDelivery.objects.update(received_at=timezone.now() - dt.timedelta(minutes=5))
+    assert requeue_stale_inbound_events_task.apply().get() == 0
+    assert InboundDelivery.objects.get().last_error
+
+
+def test_processing_deliveries_ingests_their_events(cast: Cast, in_client_a: Any) -> None:
+    delivery_id = receive(comments("c1", "c2"))
+
+    process_inbound_deliveries(delivery_ids=[delivery_id])
+
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {"processed"}
+    assert Interaction.objects.count() == 2
+
+
+def test_deliveries_a_lost_task_left_behind_are_requeued_and_processed(
+    cast: Cast, in_client_a: Any
+) -> None:
+    # Stored, but the broker never got the task.
+    old = receive(comments("c1"))
+    InboundDelivery.objects.filter(pk=old).update(
+        received_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    receive(comments("c2"))  # just received: its own task is on its way
+
+    assert requeue_stale_inbound_events_task.apply().get() == 1
+
+    assert list(InboundDelivery.objects.values_list("event_count", flat=True)) == [1]
+    assert Interaction.objects.count() == 1
