@@ -91,6 +91,10 @@ def app_commands(*, port: int, webhook_port: int, log_level: str) -> dict[str, l
             "httptools",
             "--log-level",
             "warning",
+            # Nothing here reads the client's address, which uvicorn would otherwise rewrite
+            # from X-Forwarded-For on every request (alternating --receiver-only runs: 948
+            # and 876 acknowledgements/s without it, 860 and 833 with it).
+            "--no-proxy-headers",
         ],
         # Below the web server's priority: acknowledging a platform's webhook comes first
         # (they time out and retry); the stored backlog drains in the CPU left.
