@@ -201,7 +201,7 @@ def split_inbound_deliveries(delivery_ids: Sequence[int]) -> list[int]:
             return [pk for one in delivery_ids for pk in split_inbound_deliveries([one])]
         logger.exception("Received delivery %s cannot be split; parked", delivery_ids[0])
         InboundDelivery.objects.filter(pk=delivery_ids[0]).update(
-            last_error=str(error).strip() or type(error).__name__
+            last_error=(str(error).strip() or type(error).__name__)[:2000]
         )
         return []
 
