@@ -13,7 +13,7 @@ per 200 ms or 500 events instead of one per request. bench/ingest.py measures it
 
 If storing fails (PostgreSQL down or restarting) the answer is 503 and nothing is
 acknowledged: the platform sends the delivery again. If publishing the processing task fails
-after the commit, the events are stored and pending, and beat's stale-event sweep queues them.
+after the commit, the row is stored, and beat's stale-event sweep queues it.
 
 Run: uvicorn clients.webhooks.receiver:app --port 8002 --loop uvloop --http httptools
 """
