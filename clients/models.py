@@ -164,12 +164,13 @@ class InboundDelivery(models.Model):
 
     The webhook receiver (clients/webhooks/receiver.py) checks and splits every delivery
     before answering, as the Django views do, but stores the events of the deliveries of one
-    group commit as a single row: their STORE_INBOUND_SQL document, as text. Storing an event
-    row by row cost PostgreSQL its whole batched-insert floor per event (~40 us here), more
-    CPU per delivery than everything else on the acknowledgement's path; one row of text per
-    commit costs a small fraction of it. A worker then turns rows into InboundEvents with one
-    statement that also deletes them (`services.split_inbound_deliveries`): an event is in
-    exactly one of the two tables at any moment, and nothing is lost between them.
+    group commit as a single row: their STORE_INBOUND_SQL document, as text. Storing every
+    event as a row cost PostgreSQL its batched-insert floor per event (about 40 us on the
+    2-core machines bench/ingest.py ran on), more CPU per delivery than everything else on
+    the acknowledgement's path; one row of text per commit costs a small fraction of it. A
+    worker then turns rows into InboundEvents with one statement that also deletes them
+    (`services.split_inbound_deliveries`): an event is in exactly one of the two tables at
+    any moment, and nothing is lost between them.
 
     A row that cannot be split (PostgreSQL refuses its document) keeps its `last_error` and
     waits for an operator (clients.views.inbound_event_list), never silently dropped."""
