@@ -165,7 +165,7 @@ class InboundDelivery(models.Model):
     The webhook receiver (clients/webhooks/receiver.py) checks and splits every delivery
     before answering, as the Django views do, but stores the events of the deliveries of one
     group commit as a single row: their STORE_INBOUND_SQL document, as text. Storing every
-    event as a row cost PostgreSQL its batched-insert floor per event (about 40 us on the
+    event as a row cost PostgreSQL its batched-insert floor per event (20 to 40 us on the
     2-core machines bench/ingest.py ran on), more CPU per delivery than everything else on
     the acknowledgement's path; one row of text per commit costs a small fraction of it. A
     worker then turns rows into InboundEvents with one statement that also deletes them
