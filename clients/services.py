@@ -402,17 +402,21 @@ def _lock_pending(event_ids: list[int]) -> list[_Locked]:
         cursor.execute(LOCK_EVENTS_SQL, [event_ids])
         rows = cursor.fetchall()
     return [
-        _Locked(pk, platform, account, _decoded(payload))
+        _Locked(pk, platform, account, decode_json(payload))
         for pk, platform, account, payload, status in rows
         if status == InboundEvent.Status.PENDING
     ]
 
 
-def _decoded(payload: str) -> Any:
+def decode_json(document: bytes | str) -> Any:
+    """JSON decoded by orjson (several times the standard library's speed), or by the
+    standard library where orjson refuses what it accepts: a lone surrogate escape in a
+    delivery, a number beyond a double (1e400) that jsonb keeps. Its error, if any, is the
+    standard library's, which words it better."""
     try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:  # what jsonb stores and orjson refuses, e.g. 1e400
-        return json.loads(payload)
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        return json.loads(document)
 
 
 def _settle(event_id: int, status: str, last_error: str = "") -> None:

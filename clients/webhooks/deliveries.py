@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from django.conf import settings
 
 from clients.models import InboundEvent
 from clients.platforms import google_business, meta, x
 from clients.platforms.base import SplitEvent
+from clients.services import decode_json
 
 Headers = Mapping[str, str]
 Query = Mapping[str, str]
@@ -153,7 +153,7 @@ def answer_post(name: str, raw: bytes | None, headers: Headers, query: Query) ->
     if not endpoint.proof(raw, headers, query):
         return problem(401, endpoint.refused_code, endpoint.refused)
     try:
-        events = endpoint.split(_parse(raw))
+        events = endpoint.split(decode_json(raw))
     except (ValueError, UnicodeDecodeError) as error:
         return problem(400, "malformed_payload", f"The delivery is not {endpoint.what}: {error}")
     unstorable = _unstorable(events)
@@ -179,15 +179,6 @@ def _unstorable(events: Sequence[SplitEvent]) -> str:
             if len(getattr(event, name)) > limit:
                 return f"an event's {name.replace('_', ' ')} is longer than {limit} characters"
     return ""
-
-
-def _parse(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # The stdlib's parser accepts what orjson refuses (a lone surrogate escape) and
-        # words its errors better; it decides.
-        return json.loads(raw)
 
 
 def too_large(declared_length: str | None) -> bool:
