@@ -1,13 +1,17 @@
-"""Factories for inbox data, created inside the current client schema."""
+"""Factories for test data: inbox data, created inside the current client schema, and
+deliveries as the webhook receiver stores them (shared)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 
+from django.db import connection
 from django.utils import timezone
 
 from clients.models import ConnectedAccount
+from clients.services import STAGE_DELIVERIES_SQL, joined_rows
 from inbox.models import Contact, Conversation, Interaction
 from inbox.workflow import refresh_conversation
 
@@ -60,3 +64,12 @@ def make_comment(
     )
     refresh_conversation(conversation.pk)
     return interaction
+
+
+def receive_deliveries(*documents: str) -> int:
+    """Deliveries' events documents (`inbound_rows`) stored together exactly as the webhook
+    receiver's group commit stores them; the InboundDelivery row's id."""
+    count = sum(len(json.loads(document)) for document in documents)
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_DELIVERIES_SQL, [joined_rows(documents), count])
+        return int(cursor.fetchone()[0])

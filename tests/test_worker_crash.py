@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from clients.models import InboundDelivery, InboundEvent, WorkItem
 from clients.platforms.meta import split_delivery
 from clients.services import (
-    STAGE_DELIVERIES_SQL,
     inbound_rows,
     schedule_delivery_processing,
     store_inbound_events,
@@ -28,6 +26,7 @@ from clients.tasks import requeue_stale_inbound_events_task
 from config.celery import app as celery_app
 from inbox.models import Conversation, Interaction
 from tests.conftest import Simulator
+from tests.factories import receive_deliveries
 from tests.live import LIVE_PAGE, LiveWorld, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.worker
@@ -74,9 +73,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
                 if number % 2:
                     store_inbound_events(events)
                     continue
-                with connection.cursor() as cursor:  # what the receiver's commit does
-                    cursor.execute(STAGE_DELIVERIES_SQL, [inbound_rows(events), len(events)])
-                    schedule_delivery_processing([cursor.fetchone()[0]])
+                schedule_delivery_processing([receive_deliveries(inbound_rows(events))])
 
             def processed() -> int:
                 return InboundEvent.objects.filter(

@@ -6,7 +6,6 @@ lost task left behind."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from clients.platforms.meta import split_delivery
 from clients.services import (
     STAGE_DELIVERIES_SQL,
     inbound_rows,
-    joined_rows,
     process_inbound_deliveries,
     split_inbound_deliveries,
 )
@@ -26,6 +24,7 @@ from clients.simulator.generator import feed_comment_delivery
 from clients.tasks import requeue_stale_inbound_events_task
 from inbox.models import Interaction
 from tests.conftest import PAGE_A, Cast
+from tests.factories import receive_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +46,6 @@ def comments(*comment_ids: str) -> str:
     return inbound_rows(events)
 
 
-def receive(*documents: str) -> int:
-    """Store deliveries together, exactly as the receiver's group commit does."""
-    count = sum(len(json.loads(document)) for document in documents)
-    with connection.cursor() as cursor:
-        cursor.execute(STAGE_DELIVERIES_SQL, [joined_rows(documents), count])
-        return int(cursor.fetchone()[0])
-
-
 def comment_ids(event_ids: list[int]) -> list[str]:
     """The comments of these events, in the order of the ids."""
     by_id = dict(InboundEvent.objects.filter(pk__in=event_ids).values_list("id", "dedupe_key"))
@@ -62,8 +53,8 @@ def comment_ids(event_ids: list[int]) -> list[str]:
 
 
 def test_deliveries_become_pending_events_in_the_order_received(cast: Cast) -> None:
-    first = receive(comments("c1", "c2"), comments("c3"))
-    second = receive(comments("c4"))
+    first = receive_deliveries(comments("c1", "c2"), comments("c3"))
+    second = receive_deliveries(comments("c4"))
     received_at = InboundDelivery.objects.get(pk=first).received_at
 
     event_ids = split_inbound_deliveries([second, first])
@@ -77,8 +68,8 @@ def test_deliveries_become_pending_events_in_the_order_received(cast: Cast) -> N
 
 
 def test_a_retried_delivery_and_a_task_run_twice_create_nothing_twice(cast: Cast) -> None:
-    original = receive(comments("c1", "c2"))
-    retry = receive(comments("c1", "c2"), comments("c2", "c3"))
+    original = receive_deliveries(comments("c1", "c2"))
+    retry = receive_deliveries(comments("c1", "c2"), comments("c2", "c3"))
 
     assert len(split_inbound_deliveries([original])) == 2
     assert len(split_inbound_deliveries([retry])) == 1  # only c3 is new
@@ -87,11 +78,11 @@ def test_a_retried_delivery_and_a_task_run_twice_create_nothing_twice(cast: Cast
 
 
 def test_a_row_postgresql_refuses_is_parked_and_the_others_go_on(cast: Cast, caplog: Any) -> None:
-    good = receive(comments("c1"))
+    good = receive_deliveries(comments("c1"))
     with connection.cursor() as cursor:  # not a JSON document: what the split cannot parse
         cursor.execute(STAGE_DELIVERIES_SQL, ['[{"platform": "facebook", ', 1])
         refused = int(cursor.fetchone()[0])
-    later = receive(comments("c2"))
+    later = receive_deliveries(comments("c2"))
 
     event_ids = split_inbound_deliveries([good, refused, later])
 
@@ -108,7 +99,7 @@ def test_a_row_postgresql_refuses_is_parked_and_the_others_go_on(cast: Cast, cap
 
 
 def test_processing_deliveries_ingests_their_events(cast: Cast, in_client_a: Any) -> None:
-    delivery_id = receive(comments("c1", "c2"))
+    delivery_id = receive_deliveries(comments("c1", "c2"))
 
     process_inbound_deliveries(delivery_ids=[delivery_id])
 
@@ -120,11 +111,11 @@ def test_deliveries_a_lost_task_left_behind_are_requeued_and_processed(
     cast: Cast, in_client_a: Any
 ) -> None:
     # Stored, but the broker never got the task.
-    old = receive(comments("c1"))
+    old = receive_deliveries(comments("c1"))
     InboundDelivery.objects.filter(pk=old).update(
         received_at=timezone.now() - dt.timedelta(minutes=5)
     )
-    receive(comments("c2"))  # just received: its own task is on its way
+    receive_deliveries(comments("c2"))  # just received: its own task is on its way
 
     assert requeue_stale_inbound_events_task.apply().get() == 1
 
