@@ -514,8 +514,9 @@ def measure_floor(rows: list[tuple[str, str, str]]) -> float:
 
 
 def store_directly(bodies: list[bytes]) -> list[int]:
-    """The deliveries' events stored as the receiver stores them, nothing queued (Django
-    must be set up); their ids."""
+    """The deliveries' events stored as InboundEvents, as the Django views store them, with
+    nothing queued (Django must be set up); their ids. (The receiver's rows would need the
+    worker's split first, which this leaves out of what is measured.)"""
     from django.db import connection
 
     from clients.services import STORE_INBOUND_SQL, inbound_rows
@@ -598,8 +599,8 @@ def instructions_child(env: dict[str, str], step: str) -> None:
 
 
 def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
-    """The processing alone, with the machine to itself: the deliveries' events stored as
-    the receiver stores them (nothing queued), then processed as the worker's task does."""
+    """The processing alone, with the machine to itself: the deliveries' events stored
+    (`store_directly`), then processed as the worker's task processes events."""
     os.environ.update(env)
     import django
 
