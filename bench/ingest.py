@@ -611,6 +611,9 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
     from clients.services import process_inbound_events as process
 
     event_ids = store_directly(bodies)
+    from config.startup import freeze_startup_objects
+
+    freeze_startup_objects()  # as the worker's processes do
     queries = [0]
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

@@ -6,8 +6,8 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from django.core.cache import cache
@@ -130,15 +130,21 @@ STORE_INBOUND_SQL = f"""
 
 def inbound_rows(events: Sequence[SplitEvent]) -> str:
     """The parameter of STORE_INBOUND_SQL: the events as a JSON array of rows."""
-    rows = [
-        {
-            "platform": event.platform,
-            "account": event.account_external_id,
-            "dedupe_key": event.dedupe_key,
-            "payload": event.payload,
-        }
-        for event in events
-    ]
+    return json_rows(
+        [
+            {
+                "platform": event.platform,
+                "account": event.account_external_id,
+                "dedupe_key": event.dedupe_key,
+                "payload": event.payload,
+            }
+            for event in events
+        ]
+    )
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """Rows as a JSON array that jsonb accepts: a parameter for `jsonb_to_recordset`."""
     try:
         dumped = orjson.dumps(rows).decode()
     except orjson.JSONEncodeError:  # a lone surrogate ("\\ud800" in the delivery): not text
@@ -206,13 +212,115 @@ def split_inbound_deliveries(delivery_ids: Sequence[int]) -> list[int]:
         return []
 
 
+# The worker's usual way with received deliveries (`process_inbound_deliveries`): the rows
+# locked and read, their events routed in Python, then the rows deleted and their events
+# stored as routing settled them, and ingested, all in one transaction.
+READ_DELIVERIES_SQL = f"""
+    SELECT id, events, received_at
+    FROM public.{InboundDelivery._meta.db_table}
+    WHERE id = ANY(%s) AND last_error = ''
+    ORDER BY id
+    FOR UPDATE
+"""  # noqa: S608 - the table name comes from the model; the ids are a parameter
+
+# Stored as it ends, an event is written once, where a pending row and its update wrote it
+# twice, index entries and all. The events travel back as one document, as the receiver's do.
+SETTLE_DELIVERIES_SQL = f"""
+    WITH taken AS (
+        DELETE FROM public.{InboundDelivery._meta.db_table} WHERE id = ANY(%s)
+    )
+    INSERT INTO public.{InboundEvent._meta.db_table}
+        (platform, account_external_id, dedupe_key, payload, status, attempts, last_error,
+         received_at, processed_at, client_id)
+    SELECT e.platform, e.account, e.dedupe_key, e.payload, e.status,
+        CASE WHEN e.status = 'pending' THEN 0 ELSE 1 END, '', e.received_at,
+        CASE WHEN e.status = 'pending' THEN NULL ELSE now() END, e.client
+    FROM jsonb_to_recordset(%s::jsonb) AS e(
+        platform text, account text, dedupe_key text, payload jsonb, status text,
+        received_at timestamptz, client bigint
+    )
+    ON CONFLICT ON CONSTRAINT inbound_event_unique_delivery DO NOTHING
+    RETURNING id, platform, account_external_id, dedupe_key, status
+"""  # noqa: S608 - the table names come from the models; the values are parameters
+
+
 def process_inbound_deliveries(*, delivery_ids: Sequence[int]) -> None:
-    """Split received deliveries into events, then process those (in batches of at most
-    BATCH_LIMIT). Killed between the two steps, the events are stored and pending: the
-    stale-event sweep queues them."""
-    event_ids = split_inbound_deliveries(delivery_ids)
+    """Turn received deliveries into interactions.
+
+    Usually in one transaction (`_settle_deliveries`): a worker killed in it leaves the rows
+    as they were, for the stale-event sweep. If it fails, nothing of it stays, and the rows
+    are split into pending events instead, which are processed as any others: in batches of
+    at most BATCH_LIMIT, an event that fails alone retried and then parked by itself."""
+    try:
+        with transaction.atomic():
+            event_ids = _settle_deliveries(delivery_ids)
+    except Exception:
+        logger.exception(
+            "Processing %d received deliveries failed; splitting them into events",
+            len(delivery_ids),
+        )
+        event_ids = split_inbound_deliveries(delivery_ids)
     for start in range(0, len(event_ids), BATCH_LIMIT):
         process_inbound_events(event_ids=event_ids[start : start + BATCH_LIMIT])
+
+
+class _Received(NamedTuple):
+    """An event of a received delivery (a row of its `inbound_rows` document), not stored."""
+
+    platform: str
+    account: str
+    dedupe_key: str
+    payload: dict[str, Any]
+
+    @property
+    def account_external_id(self) -> str:
+        return self.account
+
+
+def _settle_deliveries(delivery_ids: Sequence[int]) -> list[int]:
+    """Store the deliveries' events as routing settles them and ingest those that are new
+    (a platform's retry adds nothing); delete the deliveries. Returns the ids of the events
+    stored pending, to be processed after the commit: those of platforms whose events may
+    need a fetch first, which must not happen inside a transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(READ_DELIVERIES_SQL, [list(delivery_ids)])
+        rows = cursor.fetchall()
+    if not rows:  # split or settled already (a task run twice), or parked
+        return []
+    received = [
+        (_Received(**row), row, received_at)
+        for _, document, received_at in rows
+        for row in decode_json(document)
+    ]
+    accounts = _accounts_of(event for event, _, _ in received)
+    enriching = _enriching_platforms()
+    settled: list[dict[str, Any]] = []
+    # What routing found for each event (nothing unless it is processed), by its identity.
+    routed: dict[tuple[str, str, str], tuple[list[NormalizedInteraction], Any]] = {}
+    for event, row, received_at in received:
+        key = (event.platform, event.account_external_id, event.dedupe_key)
+        if key in routed:  # the same event twice in these deliveries: stored once
+            continue
+        account = accounts.get((_account_platform(event), event.account_external_id))
+        found: list[NormalizedInteraction] = []
+        client_id = None
+        if event.platform in enriching:
+            status = InboundEvent.Status.PENDING
+        else:
+            status, found = _route(event, account)
+            client_id = account.client_id if account else None
+        routed[key] = (found, account)
+        settled.append(
+            {**row, "status": status, "client": client_id, "received_at": received_at.isoformat()}
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SETTLE_DELIVERIES_SQL, [[delivery_id for delivery_id, *_ in rows], json_rows(settled)]
+        )
+        stored = cursor.fetchall()
+    new = {(platform, account, key) for _, platform, account, key, _ in stored}
+    _ingest([(found, account) for key, (found, account) in routed.items() if found and key in new])
+    return sorted(pk for pk, *_, status in stored if status == InboundEvent.Status.PENDING)
 
 
 def delivery_batches(
@@ -378,6 +486,7 @@ class _Locked(NamedTuple):
     pk: int
     platform: str
     account_external_id: str
+    dedupe_key: str
     payload: dict[str, Any]
 
 
@@ -385,7 +494,7 @@ class _Locked(NamedTuple):
 # payload decoded by orjson: as model instances, loading 500 events took 14-16 ms of CPU
 # even with only these fields (Django's field conversions and JSON decoding), 4.5-6.6 so.
 LOCK_EVENTS_SQL = f"""
-    SELECT id, platform, account_external_id, payload::text, status
+    SELECT id, platform, account_external_id, dedupe_key, payload::text, status
     FROM public.{InboundEvent._meta.db_table}
     WHERE id = ANY(%s)
     ORDER BY id
@@ -402,8 +511,8 @@ def _lock_pending(event_ids: list[int]) -> list[_Locked]:
         cursor.execute(LOCK_EVENTS_SQL, [event_ids])
         rows = cursor.fetchall()
     return [
-        _Locked(pk, platform, account, decode_json(payload))
-        for pk, platform, account, payload, status in rows
+        _Locked(pk, platform, account, dedupe_key, decode_json(payload))
+        for pk, platform, account, dedupe_key, payload, status in rows
         if status == InboundEvent.Status.PENDING
     ]
 
@@ -438,8 +547,6 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
     checked again once locked): a row lock is a write (a WAL record, and for the page's
     first change after a checkpoint an image of the whole page), and a task whose events a
     small batch had taken along would otherwise lock each of them again for nothing."""
-    from inbox.ingest import ingest_batch
-
     events = _lock_pending(pending_ids)
     if len(event_ids) <= SMALL_TASK:
         # A small task under load takes along what other deliveries left pending: the fixed
@@ -460,13 +567,8 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
     claimed.extend(event.pk for event in events)
     if not events:
         return
-    accounts = {
-        (account.platform, account.external_account_id): account
-        for account in ConnectedAccount.objects.select_related("client").filter(
-            external_account_id__in={event.account_external_id for event in events}
-        )
-    }
-    by_client: dict[int, list[tuple[Any, ConnectedAccount]]] = {}
+    accounts = _accounts_of(events)
+    routed: list[tuple[list[NormalizedInteraction], ConnectedAccount]] = []
     outcome: dict[str, list[int]] = {status: [] for status in InboundEvent.Status.values}
     client_of: dict[int, int | None] = {}
     for event in events:
@@ -475,11 +577,8 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
         client_of[event.pk] = account.client_id if account else None
         outcome[status].append(event.pk)
         if status == InboundEvent.Status.PROCESSED and account is not None:
-            by_client.setdefault(account.client_id, []).extend((n, account) for n in found)
-    clients = {account.client_id: account.client for account in accounts.values()}
-    for client_id, items in by_client.items():
-        with tenant_context(clients[client_id]):
-            ingest_batch(items)
+            routed.append((found, account))
+    _ingest(routed)
     now = timezone.now()
     for settled, ids in outcome.items():
         for owner in {client_of[pk] for pk in ids}:
@@ -488,8 +587,46 @@ def _process_batch(event_ids: list[int], pending_ids: list[int], claimed: list[i
             ).update(status=settled, client_id=owner, attempts=F("attempts") + 1, processed_at=now)
 
 
+class _Routable(Protocol):
+    """What routing reads of an event: a stored one, or one of a delivery not yet stored."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def account_external_id(self) -> str: ...
+    @property
+    def dedupe_key(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def _accounts_of(
+    events: Iterable[_Routable],
+) -> dict[tuple[str, str], ConnectedAccount]:
+    """The connected accounts the events are for, by (platform, external id): one query."""
+    return {
+        (account.platform, account.external_account_id): account
+        for account in ConnectedAccount.objects.select_related("client").filter(
+            external_account_id__in={event.account_external_id for event in events}
+        )
+    }
+
+
+def _ingest(routed: Sequence[tuple[list[NormalizedInteraction], ConnectedAccount]]) -> None:
+    """Ingest what routing found, in order, inside each client's schema in turn."""
+    from inbox.ingest import ingest_batch
+
+    by_client: dict[int, list[tuple[NormalizedInteraction, ConnectedAccount]]] = {}
+    for found, account in routed:
+        by_client.setdefault(account.client_id, []).extend((n, account) for n in found)
+    clients = {account.client_id: account.client for _, account in routed}
+    for client_id, items in by_client.items():
+        with tenant_context(clients[client_id]):
+            ingest_batch(items)
+
+
 def _route(
-    event: InboundEvent | _Locked, account: ConnectedAccount | None
+    event: _Routable, account: ConnectedAccount | None
 ) -> tuple[InboundEvent.Status, list[NormalizedInteraction]]:
     """Where an event goes: unroutable when no client connected its account, skipped for a
     closed account or when it holds nothing Parley keeps (an unknown type, a fetch that was
@@ -499,13 +636,15 @@ def _route(
     if account is None:
         return InboundEvent.Status.UNROUTABLE, []
     if not found:
-        logger.info("Skipped %s event %s: not a type Parley keeps", event.platform, event.pk)
+        logger.info(
+            "Skipped %s event %s: not a type Parley keeps", event.platform, event.dedupe_key
+        )
     if account.status == ConnectedAccount.Status.CLOSED or not found:
         return InboundEvent.Status.SKIPPED, []
     return InboundEvent.Status.PROCESSED, found
 
 
-def _account_platform(event: InboundEvent | _Locked) -> str:
+def _account_platform(event: _Routable) -> str:
     return ACCOUNT_PLATFORM_OF_EVENT.get(event.platform, event.platform)
 
 
