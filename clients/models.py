@@ -116,11 +116,13 @@ class InboundEvent(models.Model):
     account_external_id = models.CharField(max_length=255)
     dedupe_key = models.CharField(max_length=512)
     payload = models.JSONField()
-    # Not indexed as a whole: every event is written once and updated once, and each index
-    # costs both writes; the two partial indexes below serve the only lookups by status.
+    # Not indexed as a whole: an event stored pending (by the Django views, the pollers, or
+    # for a fetch) is written once and updated once, and each index costs both writes; the
+    # two partial indexes below serve the only lookups by status. The webhook receiver's
+    # events are stored as they end (`services.process_inbound_deliveries`).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    # Unknown when the event is stored (routing happens in processing): indexed only once
-    # known, so storing an event writes one index entry less (inbound_event_client_idx).
+    # Unknown when a pending event is stored (routing happens in processing): indexed only
+    # once known, so storing it writes one index entry less (inbound_event_client_idx).
     client = models.ForeignKey(
         Client, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
@@ -168,9 +170,11 @@ class InboundDelivery(models.Model):
     event as a row cost PostgreSQL its batched-insert floor per event (20 to 40 us on the
     2-core machines bench/ingest.py ran on), more CPU per delivery than everything else on
     the acknowledgement's path; one row of text per commit costs a small fraction of it. A
-    worker then turns rows into InboundEvents with one statement that also deletes them
-    (`services.split_inbound_deliveries`): an event is in exactly one of the two tables at
-    any moment, and nothing is lost between them.
+    worker then turns rows into InboundEvents with one statement that also deletes them:
+    an event is in exactly one of the two tables at any moment, and nothing is lost between
+    them. Usually the events are routed first and stored already processed, in the
+    transaction that ingests them (`services.process_inbound_deliveries`); if that fails,
+    they are stored pending (`services.split_inbound_deliveries`) and processed one by one.
 
     A row that cannot be split (PostgreSQL refuses its document) keeps its `last_error` and
     waits for an operator (clients.views.inbound_event_list), never silently dropped."""
