@@ -18,11 +18,12 @@ own. Then:
 
 Default: 100,000 events, 8 senders. `--quick`: 20,000 events. `--receiver-only`: no worker,
 so the acknowledgements have the cores to themselves (end-to-end figures null).
-`--processing-only`: no servers; the events stored directly, then processed in this process
-as the worker does, in batches of 500 (events/s, ms per event and how much of it was this
-process's own CPU, queries per batch). `--count-instructions`: the processing of 2,000
-events counted in CPU instructions under valgrind (callgrind), which the machine's load does
-not move: for comparing two versions of the code. Last line: one JSON object.
+`--processing-only`: no servers; the deliveries stored as the receiver stores them, then
+processed in this process as the worker does, in tasks of about 500 events (events/s, ms per
+event and how much of it was this process's own CPU, queries per task).
+`--count-instructions`: the processing of 2,000 events counted in CPU instructions under
+valgrind (callgrind), which the machine's load does not move: for comparing two versions of
+the code. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -513,23 +514,23 @@ def measure_floor(rows: list[tuple[str, str, str]]) -> float:
         return len(rows) / (time.perf_counter() - started)
 
 
-def store_directly(bodies: list[bytes]) -> list[int]:
-    """The deliveries' events stored as InboundEvents, as the Django views store them, with
-    nothing queued (Django must be set up); their ids. (The receiver's rows would need the
-    worker's split first, which this leaves out of what is measured.)"""
+def stage_as_received(bodies: list[bytes]) -> list[list[int]]:
+    """The deliveries stored as the webhook receiver stores them, with nothing queued (Django
+    must be set up), one InboundDelivery row each (the receiver's group commits join a few),
+    grouped into tasks as the receiver groups them: the ids of each task's rows."""
     from django.db import connection
 
-    from clients.services import STORE_INBOUND_SQL, inbound_rows
+    from clients.services import STAGE_DELIVERIES_SQL, delivery_batches, inbound_rows
     from clients.webhooks.deliveries import ENDPOINTS
 
-    event_ids: list[int] = []
+    received: list[tuple[int, int]] = []
     with connection.cursor() as cursor:
         for body in bodies:
-            cursor.execute(
-                STORE_INBOUND_SQL, [inbound_rows(ENDPOINTS["meta"].split(json.loads(body)))]
-            )
-            event_ids += [row[0] for row in cursor.fetchall()]
-    return event_ids
+            events = ENDPOINTS["meta"].split(json.loads(body))
+            cursor.execute(STAGE_DELIVERIES_SQL, [inbound_rows(events), len(events)])
+            received.append((int(cursor.fetchone()[0]), len(events)))
+    tasks, rest = delivery_batches(received)
+    return [*tasks, [delivery_id for delivery_id, _ in rest]] if rest else tasks
 
 
 INSTRUCTION_EVENTS = 2_000
@@ -586,31 +587,31 @@ def instructions_child(env: dict[str, str], step: str) -> None:
     import django
 
     django.setup()
-    from clients.services import BATCH_LIMIT, process_inbound_events
+    from clients.services import process_inbound_deliveries
     from inbox.analysis import analyze
 
     # Loaded in both runs, so that the difference is the processing alone.
     analyze("The model and the lexicons, loaded before counting.", fallback_language="en")
     bodies, _ = build_deliveries(INSTRUCTION_EVENTS)
-    event_ids = store_directly(bodies)
+    tasks = stage_as_received(bodies)
     if step == "process":
-        for start in range(0, len(event_ids), BATCH_LIMIT):
-            process_inbound_events(event_ids=event_ids[start : start + BATCH_LIMIT])
+        for delivery_ids in tasks:
+            process_inbound_deliveries(delivery_ids=delivery_ids)
 
 
 def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
-    """The processing alone, with the machine to itself: the deliveries' events stored
-    (`store_directly`), then processed as the worker's task processes events."""
+    """The processing alone, with the machine to itself: the deliveries stored as received
+    (`stage_as_received`), then processed as the worker's tasks process them."""
     os.environ.update(env)
     import django
 
     django.setup()
     from django.db import connection
 
-    from clients.services import BATCH_LIMIT
-    from clients.services import process_inbound_events as process
+    from clients.models import InboundEvent
+    from clients.services import process_inbound_deliveries
 
-    event_ids = store_directly(bodies)
+    tasks = stage_as_received(bodies)
     from config.startup import freeze_startup_objects
 
     freeze_startup_objects()  # as the worker's processes do
@@ -623,26 +624,26 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
     database_started = database_cpu_seconds()
     started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
-        for start in range(0, len(event_ids), BATCH_LIMIT):
-            process(event_ids=event_ids[start : start + BATCH_LIMIT])
+        for delivery_ids in tasks:
+            process_inbound_deliveries(delivery_ids=delivery_ids)
     seconds = time.perf_counter() - started
     own_cpu = time.process_time() - cpu_started
     database_ended = database_cpu_seconds()
-    batches = -(-len(event_ids) // BATCH_LIMIT)
+    events = InboundEvent.objects.count()  # a delivery sent twice adds none
     figures = {
-        "events": len(event_ids),
-        "processing_events_per_s": round(len(event_ids) / seconds, 1),
-        "ms_per_event": round(seconds * 1000 / len(event_ids), 3),
+        "events": events,
+        "processing_events_per_s": round(events / seconds, 1),
+        "ms_per_event": round(seconds * 1000 / events, 3),
         # This process's own CPU (Python, the driver): the rest of the time is PostgreSQL's.
-        "python_ms_per_event": round(own_cpu * 1000 / len(event_ids), 3),
+        "python_ms_per_event": round(own_cpu * 1000 / events, 3),
         # PostgreSQL's CPU meanwhile (its WAL writer and checkpointer included); null when
         # its processes cannot be read here.
         "postgres_ms_per_event": (
-            round((database_ended - database_started) * 1000 / len(event_ids), 3)
+            round((database_ended - database_started) * 1000 / events, 3)
             if database_started is not None and database_ended is not None
             else None
         ),
-        "queries_per_batch": round(queries[0] / batches, 1),
+        "queries_per_task": round(queries[0] / len(tasks), 1),
     }
     for key, value in figures.items():
         print(f"{key:>24}: {value}")

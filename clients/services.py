@@ -287,11 +287,10 @@ def _settle_deliveries(delivery_ids: Sequence[int]) -> list[int]:
         rows = cursor.fetchall()
     if not rows:  # split or settled already (a task run twice), or parked
         return []
-    received = [
-        (_Received(**row), row, received_at)
-        for _, document, received_at in rows
-        for row in decode_json(document)
-    ]
+    received: list[tuple[_Received, dict[str, Any], str]] = []
+    for _, document, received_at in rows:
+        when = received_at.isoformat()
+        received += [(_Received(**row), row, when) for row in decode_json(document)]
     accounts = _accounts_of(event for event, _, _ in received)
     enriching = _enriching_platforms()
     settled: list[dict[str, Any]] = []
@@ -310,9 +309,7 @@ def _settle_deliveries(delivery_ids: Sequence[int]) -> list[int]:
             status, found = _route(event, account)
             client_id = account.client_id if account else None
         routed[key] = (found, account)
-        settled.append(
-            {**row, "status": status, "client": client_id, "received_at": received_at.isoformat()}
-        )
+        settled.append({**row, "status": status, "client": client_id, "received_at": received_at})
     with connection.cursor() as cursor:
         cursor.execute(
             SETTLE_DELIVERIES_SQL, [[delivery_id for delivery_id, *_ in rows], json_rows(settled)]
