@@ -612,9 +612,6 @@ def measure_processing(env: dict[str, str], bodies: list[bytes]) -> None:
     from clients.services import process_inbound_deliveries
 
     tasks = stage_as_received(bodies)
-    from config.startup import freeze_startup_objects
-
-    freeze_startup_objects()  # as the worker's processes do
     queries = [0]
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

@@ -4,10 +4,8 @@ headers, so a task scheduled inside a client runs inside that client's schema.""
 import os
 from typing import Any
 
-from celery.signals import task_prerun, worker_init, worker_process_init
+from celery.signals import task_prerun, worker_init
 from tenant_schemas_celery.app import CeleryApp
-
-from config.startup import freeze_startup_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -36,11 +34,3 @@ def _language_model_ready(**kwargs: Any) -> None:
     from inbox.analysis.language import prepare_model
 
     prepare_model()
-    # Before the pool forks: its processes inherit these objects frozen (config/startup.py).
-    freeze_startup_objects()
-
-
-@worker_process_init.connect
-def _startup_objects_frozen(**kwargs: Any) -> None:
-    """And what a pool process loaded after its fork, before its first task."""
-    freeze_startup_objects()

@@ -50,7 +50,6 @@ from clients.services import (  # noqa: E402
     schedule_delivery_processing,
 )
 from clients.webhooks import deliveries  # noqa: E402
-from config.startup import freeze_startup_objects  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +318,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            freeze_startup_objects()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await _committer().close()

@@ -29,7 +29,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from config.startup import freeze_startup_objects  # noqa: E402
 from inbox.live.events import channel, read_stream_token  # noqa: E402
 
 Scope = dict[str, Any]
@@ -65,7 +64,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            freeze_startup_objects()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
