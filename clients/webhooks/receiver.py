@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import os
 import re
@@ -47,6 +48,7 @@ from clients.services import (  # noqa: E402
     delivery_batches,
     inbound_rows,
     joined_rows,
+    prepare_publishing,
     schedule_delivery_processing,
 )
 from clients.webhooks import deliveries  # noqa: E402
@@ -112,6 +114,20 @@ class GroupCommit:
         self._waiting.append((rows, event_count, future))
         self._wake.set()
         await future
+
+    async def warm_up(self) -> None:
+        """Connect to PostgreSQL and prepare publishing before the first delivery arrives,
+        which would otherwise wait for both. Either failing now is not fatal: the first
+        commit or publish tries again (a commit answers 503 while it cannot; the sweep
+        queues what a failed publish left)."""
+        try:
+            await self._connect()
+        except (psycopg.Error, OSError) as error:
+            logger.warning("PostgreSQL is not reachable yet (%s); connecting on first use", error)
+        try:
+            await asyncio.to_thread(prepare_publishing)
+        except Exception as error:  # kombu's and redis's errors alike
+            logger.warning("The broker is not reachable yet (%s); connecting on first use", error)
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -318,6 +334,12 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            await _committer().warm_up()
+            # What is loaded by now lives as long as the process: out of the collector's
+            # sight, or its first full collections walk it all (40 and 65 ms, one in each
+            # process, in the first second of a burst: bench/ingest.py --quick's p99).
+            gc.collect()
+            gc.freeze()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await _committer().close()

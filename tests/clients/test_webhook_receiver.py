@@ -228,3 +228,22 @@ def test_a_delivery_that_cannot_be_stored_is_not_acknowledged(
         assert answer.json()["code"] == "not_stored"
     finally:
         stop(process, name, django_db_blocker)
+
+
+def test_a_receiver_started_while_the_broker_is_down_still_acknowledges_what_it_stores(
+    live_world: LiveWorld, simulator: Simulator, django_db_blocker: Any, tmp_path: Path
+) -> None:
+    """Publishing is prepared at start; the broker being unreachable then (or later) costs
+    only the task: the delivery is stored, acknowledged, and left for the stale sweep."""
+    name = f"test-receiver-nobroker-{os.getpid()}"
+    env = {**process_env(simulator, name), "PARLEY_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    log = tmp_path / "receiver.log"
+    process, url = start_receiver(env, log)
+    try:
+        answer = post_meta(url, comments(7, count=3))
+        assert answer.status_code == 200
+        with django_db_blocker.unblock():
+            assert stored() == 3
+    finally:
+        stop(process, name, django_db_blocker)
+    assert "The broker is not reachable yet" in log.read_text()
