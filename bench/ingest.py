@@ -520,7 +520,7 @@ def stage_as_received(bodies: list[bytes]) -> list[list[int]]:
     grouped into tasks as the receiver groups them: the ids of each task's rows."""
     from django.db import connection
 
-    from clients.services import STAGE_DELIVERIES_SQL, delivery_batches, inbound_rows
+    from clients.services import STAGE_DELIVERIES_SQL, delivery_tasks, inbound_rows
     from clients.webhooks.deliveries import ENDPOINTS
 
     received: list[tuple[int, int]] = []
@@ -529,8 +529,7 @@ def stage_as_received(bodies: list[bytes]) -> list[list[int]]:
             events = ENDPOINTS["meta"].split(json.loads(body))
             cursor.execute(STAGE_DELIVERIES_SQL, [inbound_rows(events), len(events)])
             received.append((int(cursor.fetchone()[0]), len(events)))
-    tasks, rest = delivery_batches(received)
-    return [*tasks, [delivery_id for delivery_id, _ in rest]] if rest else tasks
+    return delivery_tasks(received)
 
 
 INSTRUCTION_EVENTS = 2_000

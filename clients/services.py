@@ -160,7 +160,7 @@ def joined_rows(documents: Sequence[str]) -> str:
 
 
 # The webhook receiver's storing: the deliveries of one group commit as one row of text
-# (InboundDelivery says why), which `split_inbound_deliveries` turns into events.
+# (InboundDelivery says why), which `process_inbound_deliveries` turns into events.
 STAGE_DELIVERIES_SQL = f"""
     INSERT INTO public.{InboundDelivery._meta.db_table}
         (events, event_count, last_error, received_at)
@@ -335,6 +335,12 @@ def delivery_batches(
             groups.append([delivery_id for delivery_id, _ in group])
             group, events = [], 0
     return groups, group
+
+
+def delivery_tasks(deliveries: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """All of `deliveries` grouped for processing tasks, what is left over in a last one."""
+    groups, rest = delivery_batches(deliveries)
+    return [*groups, [delivery_id for delivery_id, _ in rest]] if rest else groups
 
 
 def schedule_delivery_processing(delivery_ids: Sequence[int]) -> None:
@@ -708,8 +714,9 @@ def replay_inbound_events(*, event_ids: list[int] | None) -> int:
 
 
 def replay_inbound_deliveries(*, delivery_ids: list[int] | None) -> int:
-    """Split received deliveries parked by `split_inbound_deliveries` again (all of them when
-    `delivery_ids` is None), once their cause is fixed. Events already stored are skipped."""
+    """Process received deliveries parked by `split_inbound_deliveries` again (all of them
+    when `delivery_ids` is None), once their cause is fixed. Events already stored are
+    skipped."""
     parked = InboundDelivery.objects.exclude(last_error="")
     if delivery_ids is not None:
         parked = parked.filter(pk__in=delivery_ids)

@@ -41,8 +41,7 @@ def requeue_stale_inbound_events_task() -> int:
         .order_by("id")
         .values_list("id", "event_count")[:REQUEUE_BATCH]
     )
-    full, rest = services.delivery_batches(stale_deliveries)
-    for group in [*full, [delivery_id for delivery_id, _ in rest]]:
+    for group in services.delivery_tasks(stale_deliveries):
         services.schedule_delivery_processing(group)
     stale_ids = list(
         InboundEvent.objects.filter(
