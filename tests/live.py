@@ -23,7 +23,14 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from accounts.models import Agency, Membership, Notification, User
-from clients.models import ApprovalLink, Client, ConnectedAccount, InboundEvent, WorkItem
+from clients.models import (
+    ApprovalLink,
+    Client,
+    ConnectedAccount,
+    InboundDelivery,
+    InboundEvent,
+    WorkItem,
+)
 from clients.services import connect_account, create_client
 from config.celery import app as celery_app
 from guidelines.models import GuidelineVersion
@@ -131,6 +138,8 @@ def _remove_live_data() -> None:
         Notification.objects.filter(client=client).delete()
         Membership.objects.filter(client=client).delete()
     InboundEvent.objects.filter(account_external_id=LIVE_PAGE).delete()
+    # What a live receiver stored and no live worker took: rows of the live page's events.
+    InboundDelivery.objects.filter(events__contains=f'"{LIVE_PAGE}"').delete()
     User.objects.filter(email__in=[LIVE_AGENT, LIVE_COLLEAGUE]).delete()
     ConnectedAccount.objects.filter(external_account_id=LIVE_PAGE).delete()
 
