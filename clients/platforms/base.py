@@ -194,6 +194,24 @@ def as_object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def as_text(value: Any) -> str:
+    """`value` if it is a JSON string, else "": a type or field name that is anything else
+    names nothing Parley knows (and an object or a list cannot be looked up by)."""
+    return value if isinstance(value, str) else ""
+
+
+# Contact.follower_count is a PostgreSQL integer.
+LARGEST_COUNT = 2_147_483_647
+
+
+def as_count(value: Any) -> int | None:
+    """A count the platform gives (followers), or None for anything that is not one: a
+    JSON true is no count, and one beyond the column cannot be stored."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_COUNT:
+        return None
+    return value
+
+
 def objects_in(value: Any) -> list[dict[str, Any]]:
     """The JSON objects of `value` if it is a list (anything else in it is ignored)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -27,6 +27,7 @@ from clients.platforms.base import (
     SplitEvent,
     Unsupported,
     as_object,
+    as_text,
     created_id,
     from_unix_seconds,
     gathered_history,
@@ -57,8 +58,9 @@ def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
     (the caller records them as skipped)."""
     change = as_object(payload.get("change"))
     value = as_object(change.get("value"))
-    field = change.get("field")
-    normalize = _NORMALIZERS.get((field, value.get("item") if field != "mention" else None))
+    field = as_text(change.get("field"))
+    item = as_text(value.get("item")) if field != "mention" else None
+    normalize = _NORMALIZERS.get((field, item))
     if normalize is None:
         return None
     return normalize(

@@ -26,6 +26,7 @@ from clients.platforms.base import (
     ReplyTarget,
     SplitEvent,
     as_object,
+    as_text,
     created_id,
     from_unix_seconds,
     gathered_history,
@@ -50,9 +51,10 @@ def normalize_event(payload: dict[str, Any]) -> NormalizedInteraction | None:
         return normalize_message(payload, platform=PLATFORM)
     change = as_object(payload.get("change"))
     value = as_object(change.get("value"))
-    if change.get("field") == "mentions":
+    field = as_text(change.get("field"))
+    if field == "mentions":
         return _normalize_mention(value, as_object(payload.get("fetched")), payload.get("time"))
-    if change.get("field") not in _COMMENT_FIELDS:
+    if field not in _COMMENT_FIELDS:
         return None
     return _normalize_comment(
         value, account_id=str(payload.get("entry_id", "")), entry_time=payload.get("time")

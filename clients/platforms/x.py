@@ -26,6 +26,7 @@ from clients.platforms.base import (
     NormalizedInteraction,
     ReplyTarget,
     SplitEvent,
+    as_count,
     as_object,
     created_id,
     fallback_dedupe_key,
@@ -319,13 +320,12 @@ def _author(user: dict[str, Any], *, fallback_id: str = "") -> NormalizedAuthor 
     user_id = str(user.get("id_str") or user.get("id") or fallback_id)
     if not user_id:
         return None
-    followers = user.get("followers_count")
     return NormalizedAuthor(
         external_id=user_id,
         name=str(user.get("name") or ""),
         handle=str(user.get("screen_name") or ""),
         avatar_url=str(user.get("profile_image_url_https") or ""),
-        follower_count=followers if isinstance(followers, int) and followers >= 0 else None,
+        follower_count=as_count(user.get("followers_count")),
         is_verified=user.get("verified") is True,
     )
 
