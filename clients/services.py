@@ -653,7 +653,7 @@ def _route(
         return InboundEvent.Status.UNROUTABLE, []
     if not found:
         logger.info(
-            "Skipped %s event %s: not a type Parley keeps", event.platform, event.dedupe_key
+            "Skipped %s event %s: it holds nothing Parley keeps", event.platform, event.dedupe_key
         )
     if account.status == ConnectedAccount.Status.CLOSED or not found:
         return InboundEvent.Status.SKIPPED, []

@@ -13,15 +13,18 @@ google_business). Base URLs come from settings."""
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from clients.platforms.base import NormalizedInteraction, ReplyTarget, Unsupported
+from clients.platforms.base import NormalizedInteraction, ReplyTarget, Unsupported, fitted
 
 if TYPE_CHECKING:
     from clients.models import ConnectedAccount
+
+logger = logging.getLogger(__name__)
 
 MODERATION_ACTIONS = ("hide", "unhide", "delete", "block")
 
@@ -52,11 +55,19 @@ def get_connector(platform: str) -> ModuleType | None:
 
 
 def normalize_all(connector: ModuleType, payload: dict[str, Any]) -> list[NormalizedInteraction]:
-    """Whatever the connector's normalize_event returns, as a list."""
+    """Whatever the connector's normalize_event returns, as a list, each interaction as the
+    inbox can store it (`base.fitted`); one it cannot is logged and left out."""
     found = connector.normalize_event(payload)
     if found is None:
         return []
-    return list(found) if isinstance(found, list) else [found]
+    kept = []
+    for item in found if isinstance(found, list) else [found]:
+        storable = fitted(item)
+        if isinstance(storable, str):
+            logger.warning("Not stored: %s", storable)
+        else:
+            kept.append(storable)
+    return kept
 
 
 # Messenger events arrive for the Page they were sent to: they route to its Facebook account.

@@ -18,10 +18,18 @@ import pytest
 
 from clients.models import Client, InboundEvent
 from clients.platforms import get_connector, normalize_all
-from clients.platforms.base import LARGEST_COUNT, NormalizedInteraction
+from clients.platforms.base import (
+    ID_LENGTH,
+    LARGEST_COUNT,
+    NAME_LENGTH,
+    REACTION_LENGTH,
+    RECOMMENDATION_LENGTH,
+    URL_LENGTH,
+    NormalizedInteraction,
+)
 from clients.services import inbound_rows, process_inbound_deliveries
 from clients.webhooks.deliveries import ENDPOINTS
-from inbox.models import Interaction
+from inbox.models import Contact, Conversation, Interaction
 from tests.clients.test_platform_fixtures import fixture
 from tests.conftest import PAGE_A, Cast
 from tests.factories import receive_deliveries
@@ -39,6 +47,8 @@ ODD_VALUES: list[Any] = [
     "",
     "x",
     "2024-13-45T99:99:99",
+    "y" * (URL_LENGTH + 1),
+    "love_love_love_love",
     [],
     [1, "a"],
     {},
@@ -110,6 +120,18 @@ def assert_storable(item: NormalizedInteraction) -> None:
     for name in texts:
         assert isinstance(getattr(item, name), str), (name, item)
     assert item.external_id, item
+    lengths = {
+        "external_id": ID_LENGTH,
+        "thread_key": ID_LENGTH,
+        "parent_external_id": ID_LENGTH,
+        "post_external_id": ID_LENGTH,
+        "permalink": URL_LENGTH,
+        "thread_permalink": URL_LENGTH,
+        "reaction": REACTION_LENGTH,
+        "recommendation": RECOMMENDATION_LENGTH,
+    }
+    for name, length in lengths.items():
+        assert len(getattr(item, name)) <= length, (name, item)
     assert isinstance(item.occurred_at, dt.datetime), item
     assert item.occurred_at.tzinfo is not None, item
     assert item.rating is None or (type(item.rating) is int and 0 <= item.rating <= 5), item
@@ -117,6 +139,9 @@ def assert_storable(item: NormalizedInteraction) -> None:
     if item.author is not None:
         assert isinstance(item.author.external_id, str), item
         assert item.author.external_id, item
+        assert len(item.author.external_id) <= ID_LENGTH, item
+        assert max(len(item.author.name), len(item.author.handle)) <= NAME_LENGTH, item
+        assert len(item.author.avatar_url) <= URL_LENGTH, item
         followers = item.author.follower_count
         assert followers is None or (type(followers) is int and followers <= LARGEST_COUNT)
 
@@ -125,6 +150,22 @@ def normalized(platform: str, payload: dict[str, Any]) -> list[NormalizedInterac
     connector = get_connector(platform)
     assert connector is not None
     return normalize_all(connector, payload)
+
+
+def test_the_lengths_normalizing_keeps_to_are_those_of_the_inbox_columns() -> None:
+    def length(model: Any, name: str) -> int:
+        return int(model._meta.get_field(name).max_length)
+
+    for name in ("external_id", "parent_external_id"):
+        assert length(Interaction, name) == ID_LENGTH
+    for name in ("thread_key", "post_external_id"):
+        assert length(Conversation, name) == ID_LENGTH
+    assert length(Contact, "external_id") == ID_LENGTH
+    assert length(Contact, "name") == length(Contact, "handle") == NAME_LENGTH
+    assert length(Contact, "avatar_url") == URL_LENGTH
+    assert length(Interaction, "permalink") == length(Conversation, "permalink") == URL_LENGTH
+    assert length(Interaction, "reaction") == REACTION_LENGTH
+    assert length(Interaction, "recommendation") == RECOMMENDATION_LENGTH
 
 
 @pytest.mark.parametrize("endpoint", sorted(WEBHOOK_EXAMPLES))
@@ -162,18 +203,28 @@ def test_mutated_stored_events_normalize_to_storable_interactions_or_nothing() -
 def test_an_event_of_an_unusable_shape_is_skipped_beside_good_ones(
     cast: Cast, in_client_a: Client
 ) -> None:
-    """The shape the mutations first found: an event type given as an object, which was a
-    TypeError that failed the batch it came in."""
+    """The shapes the mutations found: an event type given as an object (a TypeError), and
+    values longer than their columns (PostgreSQL refused the batch). Each failed the whole
+    batch it came in and was then parked as failed."""
     good = fixture("meta_feed_comment_add")
     odd_type = copy.deepcopy(fixture("meta_feed_reaction"))
     odd_type["entry"][0]["changes"][0]["field"] = {"feed": True}
-    for delivery in (good, odd_type):
+    long_id = copy.deepcopy(fixture("meta_feed_share"))
+    long_id["entry"][0]["changes"][0]["value"]["post_id"] = "1" * (ID_LENGTH + 1)
+    long_name = copy.deepcopy(fixture("meta_feed_reaction"))
+    value = long_name["entry"][0]["changes"][0]["value"]
+    value["from"]["name"] = "N" * (NAME_LENGTH + 50)
+    deliveries = (good, odd_type, long_id, long_name)
+    for delivery in deliveries:
         delivery["entry"][0]["id"] = PAGE_A
-    events = [*ENDPOINTS["meta"].split(good), *ENDPOINTS["meta"].split(odd_type)]
+    events = [event for delivery in deliveries for event in ENDPOINTS["meta"].split(delivery)]
     delivery_id = receive_deliveries(inbound_rows(events))
 
     process_inbound_deliveries(delivery_ids=[delivery_id])
 
     statuses = InboundEvent.objects.values_list("status", flat=True)
-    assert sorted(statuses) == ["processed", "skipped"]
-    assert Interaction.objects.count() == 1
+    assert sorted(statuses) == ["processed", "processed", "skipped", "skipped"]
+    assert Interaction.objects.count() == 2
+    like = Interaction.objects.select_related("contact").get(kind="like")
+    assert like.contact is not None
+    assert like.contact.name == "N" * NAME_LENGTH
