@@ -99,6 +99,24 @@ class ConnectedAccount(models.Model):
         return f"{self.get_platform_display()} {self.name}"
 
 
+# References ingestion writes with no database constraint: PostgreSQL checks a foreign key of
+# every inserted row at the commit, a lookup and a row lock of the referenced row each, and
+# these four came to about 11 microseconds of PostgreSQL per event (bench/ingest.py
+# --processing-only: 25 to 14.5 us per event at the commit). Each is a copy or a record whose
+# integrity does not rest on the constraint: an interaction's account is its conversation's
+# (whose constraint stays), a conversation's latest message is a pointer the list-fields
+# statement keeps, an event's client is where routing sent it, and a work item mirrors a
+# conversation in another schema, which no constraint can reach anyway. Django's collector
+# still applies their on_delete. The references that hold the inbox together (a message's
+# conversation and person, a conversation's person and account) keep their constraints.
+UNCHECKED_REFERENCES = (
+    "inbox.Interaction.connected_account",
+    "inbox.Conversation.latest_inbound",
+    "clients.InboundEvent.client",
+    "clients.WorkItem.client",
+)
+
+
 class InboundEvent(models.Model):
     """One event of a platform delivery (webhook or poll), stored before anything else happens.
 
@@ -122,9 +140,16 @@ class InboundEvent(models.Model):
     # events are stored as they end (`services.process_inbound_deliveries`).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     # Unknown when a pending event is stored (routing happens in processing): indexed only
-    # once known, so storing it writes one index entry less (inbound_event_client_idx).
+    # once known, so storing it writes one index entry less (inbound_event_client_idx). A
+    # record of where routing sent the event, unchecked by the database
+    # (UNCHECKED_REFERENCES); deleting a client sets it to null through Django.
     client = models.ForeignKey(
-        Client, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+        Client,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        db_constraint=False,
     )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -257,8 +282,15 @@ class WorkItem(models.Model):
     The agency queue reads only this table; it never visits the clients' schemas."""
 
     # No index of its own: work_item_one_per_conversation and work_item_client_status_idx
-    # start with it.
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # start with it. Unchecked by the database, like conversation_id (UNCHECKED_REFERENCES);
+    # deleting a client deletes its rows through Django.
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     conversation_id = models.PositiveBigIntegerField()
     interaction_id = models.PositiveBigIntegerField(
         null=True, help_text=_("The latest inbound interaction, which the queue links to.")

@@ -133,9 +133,18 @@ class Conversation(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     snoozed_until = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField()
-    # Of the latest inbound message: what the list shows and filters on.
+    # Of the latest inbound message: what the list shows and filters on. A pointer the
+    # list-fields statement keeps (inbox/workflow.py), with no database constraint: checked
+    # at every commit it cost PostgreSQL a lookup and a row lock per new conversation (see
+    # UNCHECKED_REFERENCES in clients/models.py); Django's collector still sets it to null
+    # when the message is deleted.
     latest_inbound = models.ForeignKey(
-        "Interaction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "Interaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     needs_reply = models.BooleanField(default=False)
@@ -203,8 +212,15 @@ class Interaction(models.Model):
     platform = models.CharField(max_length=32, choices=Platform.choices)
     # No index: nothing looks messages up by account (the inbox filters conversations), and
     # accounts are closed, never deleted (SHARED_ROW); one index less for every new message.
+    # No database constraint either: the account is the conversation's, whose constraint
+    # already refuses deleting it from under history (UNCHECKED_REFERENCES in
+    # clients/models.py says what the check cost).
     connected_account = models.ForeignKey(
-        "clients.ConnectedAccount", on_delete=SHARED_ROW, related_name="+", db_index=False
+        "clients.ConnectedAccount",
+        on_delete=SHARED_ROW,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="interactions"
