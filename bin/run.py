@@ -204,23 +204,31 @@ def main() -> int:
                 str(MAIL_HTTP_PORT),
             ],
         }
+        # The demo traffic starts once the servers answer: its first deliveries were refused
+        # while the webhook receiver was still starting.
+        traffic = commands.pop("traffic")
         processes: dict[str, subprocess.Popen[bytes]] = {}
+
+        def start(name: str, command: list[str]) -> None:
+            log_file = (DATA / "logs" / f"{name}.log").open("ab")
+            processes[name] = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
         try:
             for name, command in commands.items():
-                log_file = (DATA / "logs" / f"{name}.log").open("ab")
-                processes[name] = subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+                start(name, command)
             wait_for(f"http://{HOST}:{PORT}/accounts/login/")
             wait_for(f"http://127.0.0.1:{SIMULATOR_PORT}/_simulator/health")
             wait_for(f"http://{HOST}:{LIVE_PORT}/live/")
             wait_for(f"http://{HOST}:{WEBHOOK_PORT}/webhooks/")
             wait_for(f"http://127.0.0.1:{MAIL_HTTP_PORT}/messages.json")
+            start("traffic", traffic)
             if not SEEDED_MARKER.exists():
                 manage(
                     env,
