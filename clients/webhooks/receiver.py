@@ -91,18 +91,46 @@ def _conninfo() -> str:
 Waiting = tuple[str, int, "asyncio.Future[None]"]
 
 
-class GroupCommit:
-    """Stores the events of concurrent deliveries in shared commits, on one connection, as
-    one InboundDelivery row per commit (clients/models.py says why).
+class _Line:
+    """One connection the group commit writes on (connected on first use, and again after
+    a failure)."""
 
-    `store` returns once the events are committed; while one commit runs, the deliveries
-    arriving meanwhile wait together for the next."""
+    def __init__(self) -> None:
+        self.connection: psycopg.AsyncConnection[Any] | None = None
+
+    async def connect(self) -> psycopg.AsyncConnection[Any]:
+        if self.connection is None or self.connection.closed:
+            self.connection = await psycopg.AsyncConnection.connect(_conninfo(), autocommit=True)
+        return self.connection
+
+    async def forget(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(psycopg.Error, OSError):  # it may be broken already
+                await self.connection.close()
+        self.connection = None
+
+
+class GroupCommit:
+    """Stores the events of concurrent deliveries in shared commits, as one InboundDelivery
+    row per commit (clients/models.py says why), with up to LINES commits in flight, each on
+    a connection of its own.
+
+    `store` returns once the events are committed. The deliveries that arrive while every
+    line is busy wait together for the first to come free; with one line, a delivery that
+    arrived just after a commit began waited for that commit and then its own, which under
+    load (PostgreSQL's CPU shared with the worker's sessions) was most of its wait."""
+
+    LINES = 2
 
     def __init__(self) -> None:
         self._waiting: list[Waiting] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._lines = [_Line() for _ in range(self.LINES)]
+        self._free: asyncio.Queue[_Line] = asyncio.Queue()
+        for line in self._lines:
+            self._free.put_nowait(line)
+        self._commits: set[asyncio.Task[None]] = set()
         self._publisher = Publisher()
 
     async def store(self, rows: str, event_count: int) -> None:
@@ -121,7 +149,8 @@ class GroupCommit:
         commit or publish tries again (a commit answers 503 while it cannot; the sweep
         queues what a failed publish left)."""
         try:
-            await self._connect()
+            for line in self._lines:
+                await line.connect()
         except (psycopg.Error, OSError) as error:
             logger.warning("PostgreSQL is not reachable yet (%s); connecting on first use", error)
         try:
@@ -132,23 +161,36 @@ class GroupCommit:
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.cancel()
-        if self._connection is not None:
-            await self._connection.close()
+        for commit in list(self._commits):
+            commit.cancel()
+        for line in self._lines:
+            await line.forget()
         self._publisher.close()
 
     async def _write_forever(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            line = await self._free.get()
             batch, self._waiting = self._waiting, []
-            if batch:
-                await self._commit(batch)
+            if not batch:  # taken by the commit before, while this one waited for a line
+                self._free.put_nowait(line)
+                continue
+            commit = asyncio.create_task(self._commit_on(line, batch))
+            self._commits.add(commit)
+            commit.add_done_callback(self._commits.discard)
 
-    async def _commit(self, batch: list[Waiting]) -> None:
+    async def _commit_on(self, line: _Line, batch: list[Waiting]) -> None:
+        try:
+            await self._commit(line, batch)
+        finally:
+            self._free.put_nowait(line)
+
+    async def _commit(self, line: _Line, batch: list[Waiting]) -> None:
         rows = joined_rows([delivery for delivery, _, _ in batch])
         event_count = sum(count for _, count, _ in batch)
         try:
-            connection = await self._connect()
+            connection = await line.connect()
         except (psycopg.Error, OSError):
             logger.exception(
                 "PostgreSQL is unreachable; %d deliveries not acknowledged", len(batch)
@@ -160,12 +202,12 @@ class GroupCommit:
             cursor = await connection.execute(STAGE_DELIVERIES_SQL, [rows, event_count])
             stored = await cursor.fetchone()
         except Exception:  # whatever it was, these deliveries are not stored
-            await self._forget_connection()
+            await line.forget()
             if len(batch) > 1:
                 # One delivery PostgreSQL refuses must not hold back the others: each alone.
                 logger.warning("Storing %d deliveries together failed; one by one", len(batch))
                 for one in batch:
-                    await self._commit([one])
+                    await self._commit(line, [one])
                 return
             logger.exception("Storing a delivery failed; not acknowledged")
             _settle(batch, NotStored())
@@ -173,17 +215,6 @@ class GroupCommit:
         _settle(batch, None)
         if stored is not None:
             self._publisher.publish(stored[0], event_count)
-
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        if self._connection is None or self._connection.closed:
-            self._connection = await psycopg.AsyncConnection.connect(_conninfo(), autocommit=True)
-        return self._connection
-
-    async def _forget_connection(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(psycopg.Error, OSError):  # it may be broken already
-                await self._connection.close()
-        self._connection = None
 
 
 def _settle(batch: list[Waiting], error: Exception | None) -> None:
