@@ -6,8 +6,9 @@ Platforms time out and retry when an answer is slow, and they send in bursts, so
 acknowledgement gets its own process, like the live-update streams (inbox/live/asgi.py). Each
 request is checked and answered exactly as the Django views answer it (deliveries.py decides
 both); what differs is the storing. An acknowledgement still waits until its events are
-committed, but the deliveries that arrive while a commit is in flight are stored together by
-the next one (group commit): one row and one WAL flush for many deliveries (an InboundDelivery,
+committed, but the deliveries that arrive while the commits in flight (two per process, each
+on its own connection) are busy are stored together by the next one (group commit): one row
+and one WAL flush for many deliveries (an InboundDelivery,
 which a worker splits into InboundEvents; clients/models.py says why), and a processing task
 per 200 ms or 500 events instead of one per request. bench/ingest.py measures it.
 
@@ -122,7 +123,7 @@ class GroupCommit:
 
     LINES = 2
 
-    def __init__(self) -> None:
+    def __init__(self, publisher: Publisher | None = None) -> None:
         self._waiting: list[Waiting] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -131,7 +132,7 @@ class GroupCommit:
         for line in self._lines:
             self._free.put_nowait(line)
         self._commits: set[asyncio.Task[None]] = set()
-        self._publisher = Publisher()
+        self._publisher = publisher or Publisher()
 
     async def store(self, rows: str, event_count: int) -> None:
         """Return once `rows` (an `inbound_rows` document of `event_count` events) is
