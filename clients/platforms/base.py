@@ -199,51 +199,42 @@ REACTION_LENGTH = 16
 RECOMMENDATION_LENGTH = 10
 
 
+# Fields a cut value would make wrong (a link, a reaction's name): left out when too long.
+_LEFT_OUT_WHEN_LONGER = {
+    "permalink": URL_LENGTH,
+    "thread_permalink": URL_LENGTH,
+    "reaction": REACTION_LENGTH,
+    "recommendation": RECOMMENDATION_LENGTH,
+}
+
+
 def fitted(item: NormalizedInteraction) -> NormalizedInteraction | str:
     """`item` as the inbox's columns can hold it, or why they cannot: a name longer than its
     column is cut, a link, a reaction or a recommendation too long is left out (cut, it
-    would be wrong), and an id too long leaves nothing that can be stored."""
+    would be wrong), and an id too long leaves nothing that can be stored. The usual item,
+    which fits, is returned as it is (no copy)."""
     ids = [item.external_id, item.thread_key, item.parent_external_id, item.post_external_id]
     if item.author is not None:
         ids.append(item.author.external_id)
     if any(len(value) > ID_LENGTH for value in ids):
         return f"an id of {item.platform} {item.kind} is longer than {ID_LENGTH} characters"
+    changes: dict[str, Any] = {
+        name: ""
+        for name, length in _LEFT_OUT_WHEN_LONGER.items()
+        if len(getattr(item, name)) > length
+    }
     author = item.author
-    if author is not None and not _fits_author(author):
-        author = dataclasses.replace(
-            author,
-            name=author.name[:NAME_LENGTH],
-            handle=author.handle[:NAME_LENGTH],
-            avatar_url=_within(author.avatar_url, URL_LENGTH),
-        )
-    links = (item.permalink, item.thread_permalink)
-    if (
-        author is item.author
-        and all(len(link) <= URL_LENGTH for link in links)
-        and len(item.reaction) <= REACTION_LENGTH
-        and len(item.recommendation) <= RECOMMENDATION_LENGTH
-    ):
-        return item  # the usual case, which costs no copy
-    return dataclasses.replace(
-        item,
-        author=author,
-        permalink=_within(item.permalink, URL_LENGTH),
-        thread_permalink=_within(item.thread_permalink, URL_LENGTH),
-        reaction=_within(item.reaction, REACTION_LENGTH),
-        recommendation=_within(item.recommendation, RECOMMENDATION_LENGTH),
-    )
-
-
-def _fits_author(author: NormalizedAuthor) -> bool:
-    return (
-        len(author.name) <= NAME_LENGTH
-        and len(author.handle) <= NAME_LENGTH
-        and len(author.avatar_url) <= URL_LENGTH
-    )
-
-
-def _within(value: str, length: int) -> str:
-    return value if len(value) <= length else ""
+    if author is not None:
+        person: dict[str, Any] = {
+            name: getattr(author, name)[:NAME_LENGTH]
+            for name in ("name", "handle")
+            if len(getattr(author, name)) > NAME_LENGTH
+        }
+        if len(author.avatar_url) > URL_LENGTH:
+            person["avatar_url"] = ""
+        if person:
+            changes["author"] = dataclasses.replace(author, **person)
+    return dataclasses.replace(item, **changes) if changes else item
 
 
 def as_object(value: Any) -> dict[str, Any]:
