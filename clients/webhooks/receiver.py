@@ -6,11 +6,11 @@ Platforms time out and retry when an answer is slow, and they send in bursts, so
 acknowledgement gets its own process, like the live-update streams (inbox/live/asgi.py). Each
 request is checked and answered exactly as the Django views answer it (deliveries.py decides
 both); what differs is the storing. An acknowledgement still waits until its events are
-committed, but the deliveries that arrive while the commits in flight (two per process, each
-on its own connection) are busy are stored together by the next one (group commit): one row
-and one WAL flush for many deliveries (an InboundDelivery,
-which a worker splits into InboundEvents; clients/models.py says why), and a processing task
-per 200 ms or 500 events instead of one per request. bench/ingest.py measures it.
+committed, but the deliveries that arrive while a process's commits are in flight (two at a
+time, each on its own connection) are stored together by the next one (group commit): one
+row and one WAL flush for many deliveries (an InboundDelivery, which a worker turns into
+InboundEvents; clients/models.py says why), and a processing task per 200 ms or 500 events
+instead of one per request. bench/ingest.py measures it.
 
 If storing fails (PostgreSQL down or restarting) the answer is 503 and nothing is
 acknowledged: the platform sends the delivery again. If publishing the processing task fails

@@ -49,6 +49,13 @@ def comments(*comment_ids: str, page_id: str = PAGE_A) -> str:
     return inbound_rows(events)
 
 
+def receive_unparsable() -> int:
+    """A received row whose document is not JSON, which the split cannot parse; its id."""
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_DELIVERIES_SQL, ['[{"platform": "facebook", ', 1])
+        return int(cursor.fetchone()[0])
+
+
 def comment_ids(event_ids: list[int]) -> list[str]:
     """The comments of these events, in the order of the ids."""
     by_id = dict(InboundEvent.objects.filter(pk__in=event_ids).values_list("id", "dedupe_key"))
@@ -82,9 +89,7 @@ def test_a_retried_delivery_and_a_task_run_twice_create_nothing_twice(cast: Cast
 
 def test_a_row_postgresql_refuses_is_parked_and_the_others_go_on(cast: Cast, caplog: Any) -> None:
     good = receive_deliveries(comments("c1"))
-    with connection.cursor() as cursor:  # not a JSON document: what the split cannot parse
-        cursor.execute(STAGE_DELIVERIES_SQL, ['[{"platform": "facebook", ', 1])
-        refused = int(cursor.fetchone()[0])
+    refused = receive_unparsable()
     later = receive_deliveries(comments("c2"))
 
     event_ids = split_inbound_deliveries([good, refused, later])
@@ -209,9 +214,7 @@ def test_when_processing_deliveries_fails_they_are_split_and_the_rest_goes_on(
     cast: Cast, in_client_a: Any, caplog: Any
 ) -> None:
     good = receive_deliveries(comments("c1"))
-    with connection.cursor() as cursor:  # not a JSON document: a bug the operators must see
-        cursor.execute(STAGE_DELIVERIES_SQL, ['[{"platform": "facebook", ', 1])
-        refused = int(cursor.fetchone()[0])
+    refused = receive_unparsable()  # a bug the operators must see
 
     process_inbound_deliveries(delivery_ids=[good, refused])
 
