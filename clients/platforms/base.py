@@ -248,7 +248,8 @@ def as_text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-# Contact.follower_count is a PostgreSQL integer.
+# Contact.follower_count is a PostgreSQL integer (tests/clients/test_malformed_payloads.py
+# checks that they agree).
 LARGEST_COUNT = 2_147_483_647
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from clients.models import Client, InboundEvent
 from clients.platforms import get_connector, normalize_all
@@ -152,7 +153,7 @@ def normalized(platform: str, payload: dict[str, Any]) -> list[NormalizedInterac
     return normalize_all(connector, payload)
 
 
-def test_the_lengths_normalizing_keeps_to_are_those_of_the_inbox_columns() -> None:
+def test_the_limits_normalizing_keeps_to_are_those_of_the_inbox_columns() -> None:
     def length(model: Any, name: str) -> int:
         return int(model._meta.get_field(name).max_length)
 
@@ -166,6 +167,8 @@ def test_the_lengths_normalizing_keeps_to_are_those_of_the_inbox_columns() -> No
     assert length(Interaction, "permalink") == length(Conversation, "permalink") == URL_LENGTH
     assert length(Interaction, "reaction") == REACTION_LENGTH
     assert length(Interaction, "recommendation") == RECOMMENDATION_LENGTH
+    followers = Contact._meta.get_field("follower_count").get_internal_type()
+    assert connection.ops.integer_field_range(followers)[1] == LARGEST_COUNT
 
 
 @pytest.mark.parametrize("endpoint", sorted(WEBHOOK_EXAMPLES))
